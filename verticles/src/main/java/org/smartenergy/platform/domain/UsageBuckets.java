@@ -1,0 +1,40 @@
+package org.smartenergy.platform.domain;
+
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * Where a reading is counted. A reading covers the interval that ends at its timestamp, so it belongs to the UTC
+ * hour and day that hold the last instant of that interval: a reading ending at 10:00:00 counts in the 09:00 hour,
+ * one ending at 10:15:00 in the 10:00 hour. Only the timestamp decides, so a resent reading always lands in the same
+ * bucket as the original.
+ */
+public final class UsageBuckets {
+
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
+
+    private UsageBuckets() {
+    }
+
+    /** @return the instant the reading is counted at: one millisecond before its interval end */
+    public static long countedAt(long endEpochMilli) {
+        return endEpochMilli - 1;
+    }
+
+    /** @return the UTC day (yyyy-MM-dd) the reading is counted in */
+    public static String day(long endEpochMilli) {
+        return DAY.format(Instant.ofEpochMilli(countedAt(endEpochMilli)));
+    }
+
+    /** @return the UTC hour of day (0-23) the reading is counted in */
+    public static int hourOfDay(long endEpochMilli) {
+        return (int) Math.floorMod(countedAt(endEpochMilli), 86_400_000L) / 3_600_000;
+    }
+
+    /** @return the start of the UTC day that holds {@code instant} */
+    public static Instant startOfDay(String day) {
+        return LocalDate.parse(day).atStartOfDay(ZoneOffset.UTC).toInstant();
+    }
+}
