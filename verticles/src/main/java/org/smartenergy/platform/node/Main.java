@@ -1,0 +1,175 @@
+package org.smartenergy.platform.node;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.FileSystemXmlConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.smartenergy.platform.bench.IngestBenchmark;
+import org.smartenergy.platform.gateway.OperatorTokens;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.FileNotFoundException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The executable jar's entry point: {@code run} (default) starts a node, {@code mint-admin-token} prints an operator
+ * JWT signed with the configured secret, {@code bench} drives load through a running node.
+ */
+@Command(name = "energy-platform", mixinStandardHelpOptions = true, version = "energy-platform 0.1.0",
+        description = "Smart Energy Platform node.",
+        subcommands = {Main.Run.class, Main.MintAdminToken.class, IngestBenchmark.class})
+public final class Main implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+    @CommandLine.Mixin
+    private Run run = new Run();
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        return run.call();
+    }
+
+    /** Options every command that reads the configuration shares. */
+    static class ConfigOption {
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "JSON configuration file, layered over the defaults and under SEP_* environment variables.")
+        Path config;
+
+        JsonObject load() {
+            return ConfigLoader.load(config, System.getenv());
+        }
+    }
+
+    /** Starts a node and runs until SIGTERM/SIGINT. */
+    @Command(name = "run", description = "Start a node (the default command).")
+    static final class Run implements Callable<Integer> {
+
+        @CommandLine.Mixin
+        ConfigOption configOption = new ConfigOption();
+
+        @Option(names = "--roles", paramLabel = "ROLES",
+                description = "Comma-separated roles: gateway,ingestion,billing (default: node.roles, i.e. all).")
+        String roles;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonObject config = configOption.load();
+            if (roles != null) {
+                config.getJsonObject("node").put("roles", roles);
+            }
+            ConfigLoader.unknownEnvironmentKeys(System.getenv())
+                    .forEach(k -> LOG.warn("environment variable [{}] matches no option and is ignored", k));
+            JsonObject embedded = config.getJsonObject("mongo").getJsonObject("embedded");
+            EmbeddedMongo embeddedMongo = embedded.getBoolean("enabled") ? EmbeddedMongo.start(embedded) : null;
+            Vertx vertx = createVertx(config);
+            Node node;
+            try {
+                node = Node.start(vertx, config).await(2, TimeUnit.MINUTES);
+            } catch (Exception e) {
+                LOG.error("node failed to start: {}", e.getMessage(), e);
+                vertx.close().await(30, TimeUnit.SECONDS);
+                if (embeddedMongo != null) {
+                    embeddedMongo.close();
+                }
+                return 1;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            long shutdownTimeout = config.getJsonObject("node").getLong("shutdownTimeoutMs");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                LOG.info("shutting down: intake stops, in-flight acks finish, clients close");
+                try {
+                    node.stop().compose(v -> vertx.close()).await(shutdownTimeout, TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    LOG.warn("shutdown did not finish cleanly: {}", e.getMessage());
+                }
+                if (embeddedMongo != null) {
+                    embeddedMongo.close();
+                }
+                stopped.countDown();
+            }, "node-shutdown"));
+            LOG.info("node ready [roles: {}, grpc port: {}, http port: {}, metrics port: {}]",
+                    node.roles(), node.grpcPort(), node.httpPort(), node.metricsPort());
+            stopped.await();
+            return 0;
+        }
+
+        private static Vertx createVertx(JsonObject config) throws Exception {
+            JsonObject cluster = config.getJsonObject("cluster");
+            VertxBuilder builder = Vertx.builder();
+            if (!cluster.getBoolean("enabled")) {
+                return builder.build();
+            }
+            Path file = Path.of(cluster.getString("configFile"));
+            if (!Files.isReadable(file)) {
+                throw new FileNotFoundException("cluster.configFile " + file + " is not readable");
+            }
+            java.util.Properties placeholders = new java.util.Properties();
+            placeholders.setProperty("sep.cluster.members", cluster.getString("members"));
+            placeholders.setProperty("sep.cluster.port", String.valueOf(cluster.getInteger("port")));
+            placeholders.setProperty("sep.cluster.interface", cluster.getString("publicAddress"));
+            placeholders.setProperty("sep.cluster.k8sService", cluster.getString("k8sService"));
+            Config hazelcast = new FileSystemXmlConfig(file.toFile(), placeholders);
+            return builder.withClusterManager(new HazelcastClusterManager(hazelcast))
+                    .buildClustered()
+                    .await(2, TimeUnit.MINUTES);
+        }
+    }
+
+    /** Mints an operator JWT from the configured secret: how the first admin gets in. */
+    @Command(name = "mint-admin-token",
+            description = "Print an operator JWT (role admin by default) signed with gateway.jwtSecret.")
+    static final class MintAdminToken implements Callable<Integer> {
+
+        @CommandLine.Mixin
+        ConfigOption configOption = new ConfigOption();
+
+        @Option(names = "--subject", defaultValue = "admin", description = "Token subject (default: ${DEFAULT-VALUE}).")
+        String subject;
+
+        @Option(names = "--role", defaultValue = "admin", description = "admin or viewer (default: ${DEFAULT-VALUE}).")
+        String role;
+
+        @Option(names = "--ttl", defaultValue = "P30D",
+                description = "Validity as an ISO-8601 duration (default: ${DEFAULT-VALUE}).")
+        Duration ttl;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!role.equals("admin") && !role.equals("viewer")) {
+                System.err.println("--role must be admin or viewer");
+                return 2;
+            }
+            JsonObject gateway = configOption.load().getJsonObject("gateway");
+            String secret = gateway.getString("jwtSecret", "");
+            if (secret.length() < 32) {
+                System.err.println("gateway.jwtSecret (env SEP_GATEWAY_JWT_SECRET) must be set to at least 32 characters");
+                return 2;
+            }
+            Vertx vertx = Vertx.vertx();
+            try {
+                System.out.println(OperatorTokens.mint(vertx, secret, gateway.getString("jwtIssuer"),
+                        subject, List.of(role), ttl));
+            } finally {
+                vertx.close().await(10, TimeUnit.SECONDS);
+            }
+            return 0;
+        }
+    }
+}
