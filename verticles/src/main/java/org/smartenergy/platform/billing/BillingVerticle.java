@@ -100,20 +100,35 @@ public final class BillingVerticle extends VerticleBase {
                 .description("Time to store one batch durably, retries included").register(metrics);
 
         QueueTopology topology = rabbit.topology();
+        Promise<Void> firstSetup = Promise.promise();
         client = rabbit.newClient(vertx, connectionName);
-        // runs on every (re)connection, before the client re-subscribes the consumer: a new channel has neither
-        // the declarations (the broker may have lost them) nor the prefetch limit
-        client.addConnectionEstablishedCallback(promise -> topology.declare(client)
-                .compose(v -> client.basicQos(options.prefetch()))
+        // Runs on every (re)connection: a new channel has no prefetch limit and the broker may have lost the
+        // declarations. vertx-rabbitmq-client 5.0.7 does not wait for this callback's promise before completing
+        // start() or re-subscribing the consumer after a reconnect (tryConnect drops connect()'s future), so:
+        // basicQos is issued first, synchronously inside the callback, which queues it on the client's ordered
+        // channel executor ahead of the consumer's re-subscription; and start() waits for firstSetup itself.
+        client.addConnectionEstablishedCallback(promise -> client.basicQos(options.prefetch())
+                .compose(v -> topology.declare(client))
                 .onSuccess(v -> LOG.info("billing connected, topology declared [connection: {}, queue: {}, prefetch: {}]",
                         connectionName, topology.queue(), options.prefetch()))
-                .onComplete(promise));
-        // the internal queue never overflows: the broker hands out at most `prefetch` unacked deliveries per
-        // channel; the margin covers deliveries of a dead channel still being dispatched after a reconnect
+                .onFailure(e -> LOG.error("billing connection setup failed [connection: {}]: {}", connectionName,
+                        e.toString()))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        firstSetup.tryComplete();
+                    } else {
+                        firstSetup.tryFail(ar.cause());
+                    }
+                    promise.handle(ar);
+                }));
+        // the broker hands out at most `prefetch` unacked deliveries per subscription, so the client's internal
+        // queue (which silently drops deliveries beyond its size) never fills; the margin covers deliveries of a
+        // dead channel still being dispatched after a reconnect
         QueueOptions queueOptions = new QueueOptions()
                 .setAutoAck(false)
                 .setMaxInternalQueueSize(options.prefetch() * 2);
         return client.start()
+                .compose(v -> firstSetup.future())
                 .compose(v -> client.basicConsumer(topology.queue(), queueOptions))
                 .onSuccess(c -> {
                     consumer = c;
@@ -123,7 +138,8 @@ public final class BillingVerticle extends VerticleBase {
                             e.toString()));
                     c.handler(this::handleDelivery);
                     LOG.info("billing consuming [queue: {}, connection: {}]", topology.queue(), connectionName);
-                });
+                })
+                .recover(e -> client.stop().transform(ar -> Future.failedFuture(e)));
     }
 
     private void handleDelivery(RabbitMQMessage message) {

@@ -5,6 +5,7 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.mongo.MongoClient;
@@ -237,6 +238,85 @@ class BillingVerticleIT {
     }
 
     @Test
+    void prefetchBoundsBatchesInFlightAlsoAfterAReconnect(Vertx vertx, VertxTestContext ctx) {
+        // GIVEN a verticle with prefetch 2, connected through a proxy, whose stores hang until released
+        proxy = new ConnectionKillingProxy(vertx, "127.0.0.1", 5672);
+        GatedStore gated = new GatedStore(store);
+        List<List<MeterReading>> batches = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            batches.add(readings("meter-6", i * 2, 2, 100));
+        }
+        proxy.start()
+                .compose(port -> deploy(vertx, gated, cache(redis), "amqp://guest:guest@127.0.0.1:" + port, 2))
+                // WHEN six batches are published
+                .compose(v -> Future.all(batches.stream().map(this::publish).toList()))
+                // THEN only two are handed to the store at a time
+                .compose(v -> waitFor(vertx, () -> Future.succeededFuture(gated.held() == 2)))
+                .compose(v -> vertx.timer(500))
+                .compose(v -> {
+                    ctx.verify(() -> assertThat(gated.held()).isEqualTo(2));
+                    // AND WHEN the connection is lost and re-established
+                    return proxy.killConnections();
+                })
+                // THEN the broker redelivers, again at most two at a time: the prefetch was re-applied
+                .compose(v -> waitFor(vertx, () -> Future.succeededFuture(gated.held() == 4)))
+                .compose(v -> vertx.timer(500))
+                .compose(v -> {
+                    ctx.verify(() -> assertThat(gated.held()).isEqualTo(4));
+                    // AND once the store responds again, everything is stored exactly once and acked
+                    gated.release();
+                    return waitFor(vertx, () -> Future.succeededFuture(count(BillingVerticle.STORED_METRIC) == 12));
+                })
+                .compose(v -> store.usage("meter-6", DAY, DAY.plusSeconds(86_400), UsageStep.DAY))
+                .compose(days -> {
+                    ctx.verify(() -> assertThat(days).containsExactly(new UsageBucket(DAY,
+                            batches.stream().mapToLong(BillingVerticleIT::sum).sum(), 12)));
+                    return undeployAndCountReady(vertx);
+                })
+                .onComplete(ctx.succeeding(ready -> ctx.verify(() -> {
+                    assertThat(ready).isZero();
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Holds every store call until {@link #release()}, then passes through. */
+    private static final class GatedStore implements ReadingStore {
+        private final ReadingStore delegate;
+        private final Promise<Void> gate = Promise.promise();
+        private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+
+        GatedStore(ReadingStore delegate) {
+            this.delegate = delegate;
+        }
+
+        int held() {
+            return held.get();
+        }
+
+        void release() {
+            gate.tryComplete();
+        }
+
+        @Override
+        public Future<StoreResult> store(List<MeterReading> readings) {
+            if (!gate.future().isComplete()) {
+                held.incrementAndGet();
+            }
+            return gate.future().compose(v -> delegate.store(readings));
+        }
+
+        @Override
+        public Future<List<UsageBucket>> usage(String deviceId, Instant from, Instant to, UsageStep step) {
+            return delegate.usage(deviceId, from, to, step);
+        }
+
+        @Override
+        public Future<Void> init() {
+            return delegate.init();
+        }
+    }
+
+    @Test
     void readingsAreStoredAndAckedWhenRedisIsDown(Vertx vertx, VertxTestContext ctx) throws IOException {
         // GIVEN a verticle whose cache points at a port nobody listens on
         int closedPort;
@@ -269,8 +349,12 @@ class BillingVerticleIT {
     }
 
     private Future<Void> deploy(Vertx vertx, ReadingStore readingStore, UsageCache cache, String uri) {
+        return deploy(vertx, readingStore, cache, uri, BillingOptions.DEFAULT_PREFETCH);
+    }
+
+    private Future<Void> deploy(Vertx vertx, ReadingStore readingStore, UsageCache cache, String uri, int prefetch) {
         RabbitSettings rabbit = new RabbitSettings(uri, 200, 5000, topology);
-        BillingOptions options = BillingOptions.DEFAULTS.withStoreRetryBackoff(50, 500);
+        BillingOptions options = BillingOptions.DEFAULTS.withStoreRetryBackoff(50, 500).withPrefetch(prefetch);
         return vertx.deployVerticle(new BillingVerticle(options, rabbit, readingStore, cache, metrics))
                 .onSuccess(id -> deploymentId = id)
                 .mapEmpty();
