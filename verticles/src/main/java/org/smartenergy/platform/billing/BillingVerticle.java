@@ -1,0 +1,272 @@
+package org.smartenergy.platform.billing;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.rabbitmq.QueueOptions;
+import io.vertx.rabbitmq.RabbitMQClient;
+import io.vertx.rabbitmq.RabbitMQConsumer;
+import io.vertx.rabbitmq.RabbitMQMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.smartenergy.platform.billing.ReadingStore.StoreResult;
+import org.smartenergy.platform.domain.MeterReading;
+import org.smartenergy.platform.queue.QueueTopology;
+import org.smartenergy.platform.queue.RabbitSettings;
+import org.smartenergy.platform.queue.ReadingBatchCodec;
+import org.smartenergy.platform.queue.ReadingBatchCodec.MalformedBatchException;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Consumes reading batches from RabbitMQ, stores them idempotently and acks them only once they are durable.
+ *
+ * <p>Per delivery: decode (a body that is not a batch is rejected without requeue, i.e. dead-lettered, and never
+ * blocks the queue) -> {@link ReadingStore#store} (on failure retried with exponential backoff while the delivery is
+ * held: valid data is never dead-lettered) -> ack on the channel the delivery came from -> update the
+ * {@link UsageCache} (not awaited by the ack). The broker's prefetch bounds how many deliveries are in flight.
+ *
+ * <p>At-least-once: if the connection drops between store and ack, the broker redelivers and the store counts the
+ * readings as duplicates, so totals stay exact.
+ */
+public final class BillingVerticle extends VerticleBase {
+
+    public static final String STORED_METRIC = "energy.readings.stored";
+    public static final String DUPLICATES_METRIC = "energy.readings.duplicates";
+    public static final String DEAD_LETTERED_METRIC = "energy.messages.deadlettered";
+    public static final String STORE_LATENCY_METRIC = "energy.readings.store.latency";
+    /** How long {@link #stop()} waits for in-flight stores and cache updates before closing the connection. */
+    public static final long DRAIN_TIMEOUT_MS = 5_000;
+
+    private static final Logger LOG = LoggerFactory.getLogger(BillingVerticle.class);
+
+    private final BillingOptions options;
+    private final RabbitSettings rabbit;
+    private final ReadingStore store;
+    private final UsageCache cache;
+    private final MeterRegistry metrics;
+    private final String connectionName = "billing-" + UUID.randomUUID();
+
+    private RabbitMQClient client;
+    private RabbitMQConsumer consumer;
+    private Counter stored;
+    private Counter duplicates;
+    private Counter deadLettered;
+    private Timer storeLatency;
+    private int inFlight;
+    private Promise<Void> drained;
+    private volatile boolean stopping;
+
+    /**
+     * @param options the {@code billing} section
+     * @param rabbit  broker address and topology (the {@code rabbitmq} section)
+     * @param store   durable, idempotent reading storage
+     * @param cache   the Redis usage cache
+     * @param metrics registry for the billing meters
+     */
+    public BillingVerticle(BillingOptions options, RabbitSettings rabbit, ReadingStore store, UsageCache cache,
+                           MeterRegistry metrics) {
+        this.options = options;
+        this.rabbit = rabbit;
+        this.store = store;
+        this.cache = cache;
+        this.metrics = metrics;
+    }
+
+    /** @return the AMQP connection name, as {@code rabbitmqctl list_connections name} shows it */
+    public String connectionName() {
+        return connectionName;
+    }
+
+    @Override
+    public Future<?> start() {
+        if (options == null || rabbit == null || store == null || cache == null || metrics == null) {
+            return Future.failedFuture(new IllegalStateException(
+                    "BillingVerticle needs options, rabbit settings, a reading store, a usage cache and metrics"));
+        }
+        stored = Counter.builder(STORED_METRIC).description("Readings newly stored").register(metrics);
+        duplicates = Counter.builder(DUPLICATES_METRIC)
+                .description("Readings received again (redelivery or resend) and not stored twice").register(metrics);
+        deadLettered = Counter.builder(DEAD_LETTERED_METRIC)
+                .description("Messages rejected to the dead-letter queue because they are not reading batches")
+                .register(metrics);
+        storeLatency = Timer.builder(STORE_LATENCY_METRIC)
+                .description("Time to store one batch durably, retries included").register(metrics);
+
+        QueueTopology topology = rabbit.topology();
+        Promise<Void> firstSetup = Promise.promise();
+        client = rabbit.newClient(vertx, connectionName);
+        // Runs on every (re)connection: a new channel has no prefetch limit and the broker may have lost the
+        // declarations. vertx-rabbitmq-client 5.0.7 does not wait for this callback's promise before completing
+        // start() or re-subscribing the consumer after a reconnect (tryConnect drops connect()'s future), so:
+        // basicQos is issued first, synchronously inside the callback, which queues it on the client's ordered
+        // channel executor ahead of the consumer's re-subscription; and start() waits for firstSetup itself.
+        client.addConnectionEstablishedCallback(promise -> client.basicQos(options.prefetch())
+                .compose(v -> topology.declare(client))
+                .onSuccess(v -> LOG.info("billing connected, topology declared [connection: {}, queue: {}, prefetch: {}]",
+                        connectionName, topology.queue(), options.prefetch()))
+                .onFailure(e -> LOG.error("billing connection setup failed [connection: {}]: {}", connectionName,
+                        e.toString()))
+                .onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        firstSetup.tryComplete();
+                    } else {
+                        firstSetup.tryFail(ar.cause());
+                    }
+                    promise.handle(ar);
+                }));
+        // the broker hands out at most `prefetch` unacked deliveries per subscription, so the client's internal
+        // queue (which silently drops deliveries beyond its size) never fills; the margin covers deliveries of a
+        // dead channel still being dispatched after a reconnect
+        QueueOptions queueOptions = new QueueOptions()
+                .setAutoAck(false)
+                .setMaxInternalQueueSize(options.prefetch() * 2);
+        return client.start()
+                .compose(v -> firstSetup.future())
+                .compose(v -> client.basicConsumer(topology.queue(), queueOptions))
+                .onSuccess(c -> {
+                    consumer = c;
+                    // vertx-rabbitmq-client 5 re-subscribes this same consumer after a reconnect (its reconnect
+                    // attempts are > 0), so the handler is set once
+                    c.exceptionHandler(e -> LOG.warn("billing consumer error [queue: {}]: {}", topology.queue(),
+                            e.toString()));
+                    c.handler(this::handleDelivery);
+                    LOG.info("billing consuming [queue: {}, connection: {}]", topology.queue(), connectionName);
+                })
+                .recover(e -> client.stop().transform(ar -> Future.failedFuture(e)));
+    }
+
+    private void handleDelivery(RabbitMQMessage message) {
+        long deliveryTag = message.envelope().getDeliveryTag();
+        List<MeterReading> readings;
+        try {
+            readings = ReadingBatchCodec.decode(message.body());
+        } catch (MalformedBatchException e) {
+            deadLetter(message, e);
+            return;
+        }
+        LOG.debug("batch received [deliveryTag: {}, readings: {}, redelivered: {}]", deliveryTag, readings.size(),
+                message.envelope().isRedeliver());
+        inFlight++;
+        Timer.Sample sample = Timer.start(metrics);
+        storeWithRetry(readings, deliveryTag, 0)
+                .onSuccess(result -> {
+                    sample.stop(storeLatency);
+                    stored.increment(result.stored());
+                    duplicates.increment(result.duplicates());
+                    LOG.debug("batch stored [deliveryTag: {}, stored: {}, duplicates: {}]", deliveryTag,
+                            result.stored(), result.duplicates());
+                })
+                .compose(result -> Future.join(ack(message), cache.update(readings)))
+                .onComplete(ar -> {
+                    inFlight--;
+                    if (inFlight == 0 && drained != null) {
+                        drained.tryComplete();
+                    }
+                });
+    }
+
+    /**
+     * Stores until it succeeds, holding the delivery meanwhile (it stays unacked, so the broker neither redelivers
+     * it elsewhere nor exceeds the prefetch). Gives up only when the verticle stops: the unacked delivery then
+     * returns to the queue when the connection closes.
+     */
+    private Future<StoreResult> storeWithRetry(List<MeterReading> readings, long deliveryTag, int attempt) {
+        return store.store(readings).recover(e -> {
+            if (stopping) {
+                return Future.failedFuture(e);
+            }
+            long backoff = backoffMs(attempt);
+            LOG.warn("storing batch failed, retrying [deliveryTag: {}, attempt: {}, backoffMs: {}]: {}",
+                    deliveryTag, attempt + 1, backoff, e.toString());
+            return vertx.timer(backoff, TimeUnit.MILLISECONDS)
+                    .compose(v -> storeWithRetry(readings, deliveryTag, attempt + 1));
+        });
+    }
+
+    private long backoffMs(int attempt) {
+        long initial = options.storeRetryInitialBackoffMs();
+        long max = options.storeRetryMaxBackoffMs();
+        long backoff = initial;
+        for (int i = 0; i < attempt && backoff < max; i++) {
+            backoff *= 2;
+        }
+        return Math.min(backoff, max);
+    }
+
+    private void deadLetter(RabbitMQMessage message, MalformedBatchException cause) {
+        long deliveryTag = message.envelope().getDeliveryTag();
+        LOG.warn("dead-lettering malformed message [deliveryTag: {}, bytes: {}]: {}", deliveryTag,
+                message.body().length(), cause.getMessage());
+        if (!fromCurrentChannel(message)) {
+            return;
+        }
+        deadLettered.increment();
+        client.basicNack(deliveryTag, false, false)
+                .onFailure(e -> LOG.warn("nack failed, the message will be redelivered [deliveryTag: {}]: {}",
+                        deliveryTag, e.toString()));
+    }
+
+    private Future<Void> ack(RabbitMQMessage message) {
+        long deliveryTag = message.envelope().getDeliveryTag();
+        if (!fromCurrentChannel(message)) {
+            return Future.succeededFuture();
+        }
+        return client.basicAck(deliveryTag, false)
+                .onFailure(e -> LOG.warn("ack failed, the broker will redeliver and the store will count duplicates "
+                        + "[deliveryTag: {}]: {}", deliveryTag, e.toString()));
+    }
+
+    /**
+     * Delivery tags are per channel: acking a tag of a channel that has since been replaced would ack an unrelated
+     * message of the new channel, or close it. A delivery belongs to the current channel when it carries the
+     * consumer tag the broker gave the current subscription (server-generated, unique per subscription).
+     */
+    private boolean fromCurrentChannel(RabbitMQMessage message) {
+        boolean current = client.isOpenChannel() && consumer != null
+                && Objects.equals(message.consumerTag(), consumer.consumerTag());
+        if (!current) {
+            LOG.debug("not settling a delivery of a closed channel, the broker redelivers it [deliveryTag: {}]",
+                    message.envelope().getDeliveryTag());
+        }
+        return current;
+    }
+
+    @Override
+    public Future<?> stop() {
+        stopping = true;
+        if (client == null) {
+            return Future.succeededFuture();
+        }
+        Future<Void> cancelled = consumer == null ? Future.succeededFuture() : consumer.cancel()
+                .recover(e -> {
+                    LOG.debug("cancelling the consumer failed [connection: {}]: {}", connectionName, e.toString());
+                    return Future.succeededFuture();
+                });
+        return cancelled
+                .compose(v -> drain())
+                .eventually(() -> client.stop())
+                .onComplete(ar -> LOG.info("billing stopped [connection: {}]", connectionName));
+    }
+
+    /** Completes when no delivery is being stored or acked, or after {@link #DRAIN_TIMEOUT_MS}. */
+    private Future<Void> drain() {
+        if (inFlight == 0) {
+            return Future.succeededFuture();
+        }
+        drained = Promise.promise();
+        return drained.future()
+                .timeout(DRAIN_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .recover(e -> {
+                    LOG.warn("stopping with deliveries in flight, the broker will redeliver them [inFlight: {}]",
+                            inFlight);
+                    return Future.succeededFuture();
+                });
+    }
+}

@@ -1,0 +1,33 @@
+package org.smartenergy.platform.billing;
+
+import io.vertx.core.Future;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Where the stored truth about daily and hourly totals is read from; the usage cache copies these values instead of
+ * incrementing its own, so a redelivered batch can never inflate the cache.
+ */
+public interface UsageTotalsSource {
+
+    /** @return the totals of those device days that have a bucket, in no particular order */
+    Future<List<BucketTotals>> totals(Set<DeviceDay> days);
+
+    /** One device on one UTC day (yyyy-MM-dd). */
+    record DeviceDay(String deviceId, String day) {
+    }
+
+    /**
+     * Totals of one device on one UTC day as stored.
+     *
+     * @param deviceId the device
+     * @param day      the UTC day, yyyy-MM-dd
+     * @param totalMwh sum of the day's readings
+     * @param count    number of the day's readings
+     * @param hoursMwh sum per UTC hour of day (0-23), only hours with readings
+     */
+    record BucketTotals(String deviceId, String day, long totalMwh, long count, Map<Integer, Long> hoursMwh) {
+    }
+}

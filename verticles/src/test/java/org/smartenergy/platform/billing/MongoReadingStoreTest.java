@@ -1,0 +1,257 @@
+package org.smartenergy.platform.billing;
+
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.MongoClient;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.smartenergy.platform.billing.ReadingStore.StoreResult;
+import org.smartenergy.platform.billing.UsageTotalsSource.BucketTotals;
+import org.smartenergy.platform.billing.UsageTotalsSource.DeviceDay;
+import org.smartenergy.platform.domain.MeterReading;
+import org.smartenergy.platform.domain.UsageBucket;
+import org.smartenergy.platform.domain.UsageStep;
+
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link MongoReadingStore} against an in-memory MongoDB wire-protocol server, through the real driver.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+class MongoReadingStoreTest {
+
+    /** 2026-11-27T00:00:00Z */
+    private static final Instant DAY = Instant.parse("2026-11-27T00:00:00Z");
+
+    private static MongoServer server;
+    private static String connectionString;
+
+    private MongoClient mongo;
+    private MongoReadingStore store;
+
+    @BeforeAll
+    static void startServer() {
+        server = new MongoServer(new MemoryBackend());
+        InetSocketAddress address = server.bind();
+        // the production default write concern, to prove the in-memory server accepts what production sends
+        connectionString = "mongodb://127.0.0.1:" + address.getPort() + "/?w=majority&journal=true";
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.shutdownNow();
+    }
+
+    @BeforeEach
+    void setUp(Vertx vertx, VertxTestContext ctx) {
+        MongoSettings settings = new MongoSettings(connectionString, "energy-" + UUID.randomUUID(), 3000, 3000);
+        mongo = MongoClient.create(vertx, settings.toClientConfig());
+        store = new MongoReadingStore(mongo, "usage_days");
+        store.init().onComplete(ctx.succeedingThenComplete());
+    }
+
+    @AfterEach
+    void tearDown(VertxTestContext ctx) {
+        mongo.close().onComplete(ctx.succeedingThenComplete());
+    }
+
+    private static MeterReading reading(String device, Instant end, long mwh, long seq) {
+        return new MeterReading(device, end, mwh, seq, 900);
+    }
+
+    /** 1,000 readings of 10 devices, 15 minutes apart, spanning several UTC days. */
+    private static List<MeterReading> thousandReadings() {
+        List<MeterReading> readings = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            readings.add(reading("meter-" + (i % 10), DAY.plusSeconds(900L * (i / 10 + 1)), 1_000L + i, i));
+        }
+        return readings;
+    }
+
+    @Test
+    void storingTheSameReadingsTwiceStoresThemOnceAndLeavesTotalsUnchanged(VertxTestContext ctx) {
+        // GIVEN 1,000 distinct readings already stored once
+        List<MeterReading> readings = thousandReadings();
+        long expectedMeter0 = readings.stream().filter(r -> r.deviceId().equals("meter-0"))
+                .mapToLong(MeterReading::usageMwh).sum();
+        store.store(readings)
+                .compose(first -> {
+                    ctx.verify(() -> assertThat(first).isEqualTo(new StoreResult(1000, 0)));
+                    // WHEN the same batch arrives again (a redelivery)
+                    return store.store(readings);
+                })
+                .compose(second -> {
+                    // THEN nothing is stored the second time
+                    ctx.verify(() -> assertThat(second).isEqualTo(new StoreResult(0, 1000)));
+                    return store.usage("meter-0", DAY, DAY.plusSeconds(30 * 86_400), UsageStep.DAY);
+                })
+                .onComplete(ctx.succeeding(days -> ctx.verify(() -> {
+                    // AND the totals count each reading exactly once
+                    assertThat(days.stream().mapToLong(UsageBucket::usageMwh).sum()).isEqualTo(expectedMeter0);
+                    assertThat(days.stream().mapToLong(UsageBucket::readings).sum()).isEqualTo(100);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void readingsRepeatedWithinOneCallAreStoredOnceAndCountedAsDuplicates(VertxTestContext ctx) {
+        // GIVEN a batch holding the same reading three times (with differing payloads) and one other reading
+        Instant end = DAY.plusSeconds(3600 * 5 + 900);
+        List<MeterReading> batch = List.of(
+                reading("meter-a", end, 500, 1),
+                reading("meter-a", end, 999, 2),
+                reading("meter-b", end, 700, 1),
+                reading("meter-a", end, 500, 1));
+        // WHEN it is stored
+        store.store(batch)
+                .compose(result -> {
+                    // THEN two readings are stored and two are duplicates
+                    ctx.verify(() -> assertThat(result).isEqualTo(new StoreResult(2, 2)));
+                    return store.usage("meter-a", DAY, DAY.plusSeconds(86_400), UsageStep.HOUR);
+                })
+                .onComplete(ctx.succeeding(hours -> ctx.verify(() -> {
+                    // AND the first occurrence is the one counted
+                    assertThat(hours).containsExactly(new UsageBucket(DAY.plusSeconds(3600 * 5), 500, 1));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void totalsEqualTheSumOfDistinctReadingsPerDayAndHour(VertxTestContext ctx) {
+        // GIVEN readings of one device in two hours of one day, stored in overlapping batches
+        Instant h9 = DAY.plusSeconds(9 * 3600);
+        List<MeterReading> first = List.of(
+                reading("meter-t", h9.plusSeconds(900), 100, 1),
+                reading("meter-t", h9.plusSeconds(1800), 200, 2));
+        List<MeterReading> second = List.of(
+                reading("meter-t", h9.plusSeconds(1800), 200, 2),
+                reading("meter-t", h9.plusSeconds(3600 + 900), 400, 4));
+        // WHEN both batches are stored
+        store.store(first)
+                .compose(r -> store.store(second))
+                .compose(r -> {
+                    ctx.verify(() -> assertThat(r).isEqualTo(new StoreResult(1, 1)));
+                    return store.totals(Set.of(new DeviceDay("meter-t", "2026-11-27")));
+                })
+                .onComplete(ctx.succeeding(totals -> ctx.verify(() -> {
+                    // THEN the day and each hour hold the sum of the distinct readings, each counted once
+                    assertThat(totals).containsExactly(new BucketTotals("meter-t", "2026-11-27", 700, 3,
+                            java.util.Map.of(9, 300L, 10, 400L)));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void usageReportsHourAndDayBucketsStartingWithinTheRange(VertxTestContext ctx) {
+        // GIVEN readings on 27 and 28 November in several hours
+        List<MeterReading> readings = List.of(
+                reading("meter-u", DAY.plusSeconds(8 * 3600 + 900), 10, 1),     // 27th 08:00
+                reading("meter-u", DAY.plusSeconds(9 * 3600 + 900), 20, 2),     // 27th 09:00
+                reading("meter-u", DAY.plusSeconds(9 * 3600 + 1800), 30, 3),    // 27th 09:00
+                reading("meter-u", DAY.plusSeconds(86_400 + 900), 40, 4),       // 28th 00:00
+                reading("meter-u", DAY.plusSeconds(2 * 86_400 + 900), 50, 5),   // 29th 00:00
+                reading("meter-other", DAY.plusSeconds(9 * 3600 + 900), 999, 1));
+        Instant from = DAY.plusSeconds(9 * 3600);
+        Instant to = DAY.plusSeconds(2 * 86_400);
+        store.store(readings)
+                // WHEN hourly usage is asked from 27th 09:00 to 29th 00:00
+                .compose(r -> Future.all(store.usage("meter-u", from, to, UsageStep.HOUR),
+                        store.usage("meter-u", DAY, to, UsageStep.DAY)))
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    List<UsageBucket> hours = all.resultAt(0);
+                    List<UsageBucket> days = all.resultAt(1);
+                    // THEN only hours starting in [from, to) are reported, other devices are not mixed in
+                    assertThat(hours).containsExactly(
+                            new UsageBucket(DAY.plusSeconds(9 * 3600), 50, 2),
+                            new UsageBucket(DAY.plusSeconds(86_400), 40, 1));
+                    // AND days starting in [27th, 29th) are reported with their totals
+                    assertThat(days).containsExactly(
+                            new UsageBucket(DAY, 60, 3),
+                            new UsageBucket(DAY.plusSeconds(86_400), 40, 1));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void readingEndingExactlyOnTheHourCountsInThePreviousHourAndDay(VertxTestContext ctx) {
+        // GIVEN a reading whose interval ends at midnight 28 November, i.e. covers 23:45-24:00 on the 27th
+        MeterReading midnight = reading("meter-m", DAY.plusSeconds(86_400), 123, 1);
+        store.store(List.of(midnight))
+                // WHEN usage is asked for both days by hour
+                .compose(r -> store.usage("meter-m", DAY, DAY.plusSeconds(2 * 86_400), UsageStep.HOUR))
+                .onComplete(ctx.succeeding(hours -> ctx.verify(() -> {
+                    // THEN it counts in the 23:00 hour of the 27th, not in 00:00 of the 28th
+                    assertThat(hours).containsExactly(new UsageBucket(DAY.plusSeconds(23 * 3600), 123, 1));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void bucketDocumentHoldsTheReadingUnderItsEpochMilli(VertxTestContext ctx) {
+        // GIVEN one stored reading
+        Instant end = DAY.plusSeconds(3600);
+        store.store(List.of(new MeterReading("meter-d", end, 42, 7, 900)))
+                // WHEN its bucket document is read directly
+                .compose(r -> mongo.findOne("usage_days", new JsonObject().put("_id", "meter-d|2026-11-27"), null))
+                .onComplete(ctx.succeeding(doc -> ctx.verify(() -> {
+                    // THEN it follows the documented bucket layout
+                    assertThat(doc.getString("deviceId")).isEqualTo("meter-d");
+                    assertThat(doc.getString("day")).isEqualTo("2026-11-27");
+                    assertThat(doc.getJsonObject("dayStart").getString("$date")).startsWith("2026-11-27T00:00:00");
+                    JsonObject stored = doc.getJsonObject("readings").getJsonObject(Long.toString(end.toEpochMilli()));
+                    assertThat(stored.getLong("e")).isEqualTo(42);
+                    assertThat(stored.getLong("s")).isEqualTo(7);
+                    assertThat(stored.getInteger("i")).isEqualTo(900);
+                    assertThat(doc.getJsonObject("hours").getLong("00")).isEqualTo(42);
+                    assertThat(doc.getJsonObject("hourCounts").getLong("00")).isEqualTo(1);
+                    assertThat(doc.getLong("total")).isEqualTo(42);
+                    assertThat(doc.getLong("count")).isEqualTo(1);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void concurrentStoresOfOverlappingBatchesCountEachReadingOnce(VertxTestContext ctx) {
+        // GIVEN the same 200 readings sent by five concurrent consumers (as after redeliveries to several nodes)
+        List<MeterReading> readings = thousandReadings().subList(0, 200);
+        List<Future<StoreResult>> calls = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            calls.add(store.store(readings));
+        }
+        // WHEN all complete
+        Future.all(calls)
+                .compose(all -> {
+                    int stored = calls.stream().mapToInt(f -> f.result().stored()).sum();
+                    int duplicates = calls.stream().mapToInt(f -> f.result().duplicates()).sum();
+                    // THEN each reading was stored by exactly one of them
+                    ctx.verify(() -> {
+                        assertThat(stored).isEqualTo(200);
+                        assertThat(duplicates).isEqualTo(800);
+                    });
+                    return store.usage("meter-3", DAY, DAY.plusSeconds(86_400 * 3), UsageStep.DAY);
+                })
+                .onComplete(ctx.succeeding(days -> ctx.verify(() -> {
+                    assertThat(days.stream().mapToLong(UsageBucket::readings).sum()).isEqualTo(20);
+                    ctx.completeNow();
+                })));
+    }
+}
