@@ -26,6 +26,10 @@ redis_up() { redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null | grep -q 
 start() {
   ensure_packages
   mkdir -p "$STATE_DIR"
+  # make every rabbitmqctl / rabbitmq-diagnostics call (tests use them) address this loopback node by default
+  if [ "$(id -u)" = 0 ] && ! grep -q '^NODENAME=rabbit@localhost' /etc/rabbitmq/rabbitmq-env.conf 2>/dev/null; then
+    printf 'NODENAME=rabbit@localhost\nNODE_IP_ADDRESS=127.0.0.1\n' >> /etc/rabbitmq/rabbitmq-env.conf
+  fi
   if rabbit_up; then
     echo "RabbitMQ already running; leaving it alone"
   else

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
 import org.smartenergy.platform.billing.BillingOptions;
 import org.smartenergy.platform.billing.BillingVerticle;
 import org.smartenergy.platform.billing.MongoReadingStore;
@@ -80,7 +81,7 @@ public final class Node {
     private Future<Void> deploy() {
         LOG.info("starting node [roles: {}]", roles);
         RabbitSettings rabbit = RabbitSettings.fromJson(config.getJsonObject("rabbitmq"));
-        ReadingStore store = null;
+        MongoReadingStore store = null;
         DeviceRegistry devices = null;
         if (roles.contains(Role.GATEWAY) || roles.contains(Role.BILLING)) {
             MongoSettings mongoSettings = MongoSettings.fromJson(config.getJsonObject("mongo"));
@@ -97,8 +98,10 @@ public final class Node {
         }
         if (roles.contains(Role.BILLING)) {
             BillingOptions billing = BillingOptions.fromJson(config.getJsonObject("billing"));
-            redis = Redis.createClient(vertx, RedisSettings.fromJson(config.getJsonObject("redis")).toRedisOptions());
-            UsageCache cache = new UsageCache(redis, billing.redisKeyPrefix(), metrics);
+            RedisSettings redisSettings = RedisSettings.fromJson(config.getJsonObject("redis"));
+            redis = Redis.createClient(vertx, redisSettings.toRedisOptions());
+            UsageCache cache = new UsageCache(RedisAPI.api(redis), store, billing.redisKeyPrefix(),
+                    redisSettings.commandTimeoutMs(), metrics);
             ReadingStore s = store;
             chain = chain.compose(v -> deploy("billing",
                     () -> new BillingVerticle(billing, rabbit, s, cache, metrics)));

@@ -151,7 +151,7 @@ class PlatformEndToEndIT {
         for (String device : sent.keySet()) {
             long latest = sent.get(device).get(499).getTimestamp().getSeconds() * 1000;
             PlatformHarness.await("latest reading of " + device + " cached", Duration.ofSeconds(10), () -> {
-                Response hash = api.hgetall(platform.redisPrefix() + "device:" + device + ":latest")
+                Response hash = api.hgetall(platform.redisPrefix() + "device:{" + device + "}:latest")
                         .await();
                 return hash != null && hash.containsKey("ts") && Long.parseLong(hash.get("ts").toString()) == latest;
             });
