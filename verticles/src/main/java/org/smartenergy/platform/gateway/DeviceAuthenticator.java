@@ -13,7 +13,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -38,7 +37,7 @@ public final class DeviceAuthenticator {
     private static final int MAX_TOKEN_LENGTH = 512;
 
     private final DeviceRegistry registry;
-    private final AsyncCache<String, Optional<String>> cache;
+    private final AsyncCache<String, Lookup> cache;
 
     /**
      * @param registry     where token hashes are looked up on a cache miss
@@ -52,20 +51,23 @@ public final class DeviceAuthenticator {
         long negativeNanos = Math.min(negativeTtl.toNanos(), positiveNanos);
         this.cache = Caffeine.newBuilder()
                 .maximumSize(maxSize)
-                .expireAfter(new Expiry<String, Optional<String>>() {
+                .expireAfter(new Expiry<String, Lookup>() {
                     @Override
-                    public long expireAfterCreate(String key, Optional<String> value, long currentTime) {
-                        return value.isPresent() ? positiveNanos : negativeNanos;
+                    public long expireAfterCreate(String key, Lookup value, long currentTime) {
+                        if (value.failure() != null) {
+                            return 0; // shared by the calls that waited for it, then gone
+                        }
+                        return value.deviceId() != null ? positiveNanos : negativeNanos;
                     }
 
                     @Override
-                    public long expireAfterUpdate(String key, Optional<String> value, long currentTime,
+                    public long expireAfterUpdate(String key, Lookup value, long currentTime,
                                                   long currentDuration) {
                         return expireAfterCreate(key, value, currentTime);
                     }
 
                     @Override
-                    public long expireAfterRead(String key, Optional<String> value, long currentTime,
+                    public long expireAfterRead(String key, Lookup value, long currentTime,
                                                 long currentDuration) {
                         return currentDuration;
                     }
@@ -92,27 +94,41 @@ public final class DeviceAuthenticator {
                             : "malformed authorization metadata (expected 'Bearer <device token>')"));
         }
         String hash = DeviceTokens.hash(token);
-        CompletableFuture<Optional<String>> lookup = cache.get(hash, (key, executor) ->
-                registry.deviceIdForTokenHash(key)
-                        .map(Optional::ofNullable)
-                        .toCompletionStage()
-                        .toCompletableFuture());
+        // a failed registry call is kept as a value (expiring at once) rather than a failed future, which Caffeine
+        // would log with a stack trace per miss during a database outage
+        CompletableFuture<Lookup> lookup = cache.get(hash, (key, executor) -> lookUp(key));
         // the lookup may complete on another context's thread: come back to the caller's
         Context context = Vertx.currentContext();
-        Future<Optional<String>> result = context == null
+        Future<Lookup> result = context == null
                 ? Future.fromCompletionStage(lookup)
                 : Future.fromCompletionStage(lookup, context);
-        return result.transform(ar -> {
-            if (ar.failed()) {
-                LOG.warn("device registry lookup failed: {}", ar.cause().toString());
+        return result.compose(found -> {
+            if (found.failure() != null) {
+                LOG.warn("device registry lookup failed: {}", found.failure().toString());
                 return Future.failedFuture(new GatewayException(GatewayException.Kind.UNAVAILABLE,
                         "device registry unavailable, retry later"));
             }
-            return ar.result()
-                    .map(Future::succeededFuture)
-                    .orElseGet(() -> Future.failedFuture(new GatewayException(
-                            GatewayException.Kind.UNAUTHENTICATED, "unknown device token")));
+            return found.deviceId() != null
+                    ? Future.succeededFuture(found.deviceId())
+                    : Future.failedFuture(new GatewayException(GatewayException.Kind.UNAUTHENTICATED,
+                            "unknown device token"));
         });
+    }
+
+    private CompletableFuture<Lookup> lookUp(String hash) {
+        Future<String> found;
+        try {
+            found = registry.deviceIdForTokenHash(hash);
+        } catch (RuntimeException e) {
+            found = Future.failedFuture(e);
+        }
+        return found.transform(ar -> Future.succeededFuture(new Lookup(ar.result(), ar.cause())))
+                .toCompletionStage()
+                .toCompletableFuture();
+    }
+
+    /** The outcome of one registry lookup: a device id, null for an unknown token, or the failure. */
+    private record Lookup(String deviceId, Throwable failure) {
     }
 
     private static String bearerToken(String authorization) {

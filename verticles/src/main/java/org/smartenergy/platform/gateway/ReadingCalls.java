@@ -41,8 +41,19 @@ final class ReadingCalls {
     }
 
     void bind(GrpcServer server) {
-        server.callHandler(MeterGatewayGrpcService.SendReading, this::sendReading);
-        server.callHandler(MeterGatewayGrpcService.StreamReadings, request -> new StreamCall(request).start());
+        server.callHandler(MeterGatewayGrpcService.SendReading, request -> guarded(SEND, request,
+                () -> sendReading(request)));
+        server.callHandler(MeterGatewayGrpcService.StreamReadings, request -> guarded(STREAM, request,
+                () -> new StreamCall(request).start()));
+    }
+
+    /** A bug in a handler must end the call with INTERNAL, never with vertx-grpc's UNKNOWN. */
+    private void guarded(String method, GrpcServerRequest<Reading, ReadingAck> request, Runnable handler) {
+        try {
+            handler.run();
+        } catch (RuntimeException e) {
+            endWithFailure(method, request.response(), e);
+        }
     }
 
     // ---------------------------------------------------------------- SendReading
