@@ -24,7 +24,12 @@ final class GatewayMetrics {
 
     private final MeterRegistry registry;
     private final Counter pauses;
-    private final AtomicInteger paused = new AtomicInteger();
+    /**
+     * Shared by all gateway instances of the JVM: Micrometer keeps the first gauge registered under a name, so a
+     * per-instance counter would show only one event loop's streams.
+     */
+    private static final AtomicInteger PAUSED_NOW = new AtomicInteger();
+    private final AtomicInteger paused = PAUSED_NOW;
 
     GatewayMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");

@@ -318,6 +318,31 @@ class GatewayGrpcTest {
         gateway.ingestion.stopReleasing();
     }
 
+    @Test
+    void clientCancelStopsTheStreamAndLaterOutcomesAreNotWritten() throws Exception {
+        // GIVEN a stream whose readings ingestion holds
+        gateway.ingestion.respond(r -> FakeIngestion.Reply.HOLD);
+        io.grpc.Context.CancellableContext cancellable = io.grpc.Context.current().withCancellation();
+        AckCollector collector = new AckCollector();
+        StreamObserver<Reading> requests = cancellable.call(
+                () -> gateway.async(bearer(gateway.token)).streamReadings(collector));
+        for (int seq = 1; seq <= 10; seq++) {
+            requests.onNext(reading(DEVICE, seq));
+        }
+        waitFor(() -> gateway.ingestion.heldNow.get() == 10);
+        // WHEN the client cancels, and ingestion answers afterwards
+        cancellable.cancel(null);
+        assertThat(collector.done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.CANCELLED);
+        waitFor(() -> gateway.counter(GatewayMetrics.CALLS, "method", "StreamReadings", "status", "CANCELLED") == 1.0);
+        gateway.ingestion.releaseHeldEvery(10);
+        waitFor(() -> gateway.ingestion.heldNow.get() == 0);
+        Thread.sleep(100);
+        // THEN the gateway saw the cancel and ended the call once, writing nothing more
+        assertThat(collector.acks).isEmpty();
+        assertThat(gateway.meters.find(GatewayMetrics.CALLS).tag("method", "StreamReadings").counters())
+                .hasSize(1);
+    }
+
     // ---------------------------------------------------------------- token cache
 
     @Test
