@@ -67,7 +67,16 @@ final class ReadingCalls {
                 new GatewayException(GatewayException.Kind.INVALID_ARGUMENT, "the call carried no reading")));
         request.invalidMessageHandler(invalid -> received.tryFail(
                 new GatewayException(GatewayException.Kind.INVALID_ARGUMENT, "malformed reading")));
-        request.exceptionHandler(t -> received.tryFail(t));
+        // a client cancel (or a reset) means nobody waits for the answer any more
+        boolean[] cancelled = {false};
+        request.errorHandler(error -> {
+            cancelled[0] = true;
+            received.tryFail(new GatewayException(GatewayException.Kind.UNAVAILABLE, "call cancelled"));
+        });
+        request.exceptionHandler(t -> {
+            cancelled[0] = true;
+            received.tryFail(new GatewayException(GatewayException.Kind.UNAVAILABLE, "call cancelled"));
+        });
 
         authenticator.authenticate(request.headers().get(AUTHORIZATION))
                 .compose(deviceId -> {
@@ -76,7 +85,10 @@ final class ReadingCalls {
                 })
                 .onComplete(ar -> {
                     GrpcServerResponse<Reading, ReadingAck> response = request.response();
-                    if (ar.succeeded()) {
+                    if (cancelled[0]) {
+                        LOG.debug("call cancelled by the client [method: {}]", SEND);
+                        metrics.callEnded(SEND, GrpcStatus.CANCELLED);
+                    } else if (ar.succeeded()) {
                         metrics.callEnded(SEND, GrpcStatus.OK);
                         response.end(ar.result()).onFailure(t -> LOG.debug("ack not delivered: {}", t.toString()));
                     } else {
