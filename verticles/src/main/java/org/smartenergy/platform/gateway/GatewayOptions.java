@@ -1,0 +1,185 @@
+package org.smartenergy.platform.gateway;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Configuration of {@link GatewayVerticle}, read from the config section {@value #SECTION} (camelCase keys).
+ *
+ * @param host                 interface both servers bind to; default {@value #DEFAULT_HOST}
+ * @param grpcPort             port of the device-facing gRPC server (plain HTTP/2, h2c); default
+ *                             {@value #DEFAULT_GRPC_PORT}; 0 picks a free port ({@link GatewayVerticle#grpcPort()})
+ * @param httpPort             port of the operator HTTP API and health checks; default {@value #DEFAULT_HTTP_PORT};
+ *                             0 picks a free port ({@link GatewayVerticle#httpPort()})
+ * @param maxUnackedPerStream  readings of one stream forwarded to ingestion but not yet acked; at this many the
+ *                             stream is paused (HTTP/2 flow control reaches the logger), it resumes at half;
+ *                             default {@value #DEFAULT_MAX_UNACKED_PER_STREAM}
+ * @param ingestionTimeoutMs   event-bus request timeout for one reading; a timeout answers UNAVAILABLE; it must exceed
+ *                             ingestion's own broker-confirm timeout; default {@value #DEFAULT_INGESTION_TIMEOUT_MS}
+ * @param tokenCacheMaxSize    device-token hashes kept in the authentication cache; default
+ *                             {@value #DEFAULT_TOKEN_CACHE_MAX_SIZE}
+ * @param tokenCacheTtlSeconds how long a known token stays cached; default {@value #DEFAULT_TOKEN_CACHE_TTL_SECONDS}
+ *                             (unknown tokens are cached for at most {@link DeviceAuthenticator#NEGATIVE_TTL})
+ * @param jwtSecret            HS256 secret verifying operator JWTs; no default: required, at least
+ *                             {@value #MIN_JWT_SECRET_LENGTH} characters
+ * @param jwtIssuer            issuer operator JWTs must carry (and minted tokens get); default
+ *                             {@value #DEFAULT_JWT_ISSUER}
+ */
+public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUnackedPerStream,
+                             long ingestionTimeoutMs, long tokenCacheMaxSize, long tokenCacheTtlSeconds,
+                             String jwtSecret, String jwtIssuer) {
+
+    /** The config section holding these options. */
+    public static final String SECTION = "gateway";
+    public static final String DEFAULT_HOST = "0.0.0.0";
+    public static final int DEFAULT_GRPC_PORT = 50051;
+    public static final int DEFAULT_HTTP_PORT = 8080;
+    public static final int DEFAULT_MAX_UNACKED_PER_STREAM = 256;
+    public static final long DEFAULT_INGESTION_TIMEOUT_MS = 15_000;
+    public static final long DEFAULT_TOKEN_CACHE_MAX_SIZE = 100_000;
+    public static final long DEFAULT_TOKEN_CACHE_TTL_SECONDS = 300;
+    public static final String DEFAULT_JWT_ISSUER = "smart-energy-platform";
+    /** 32 characters: HS256 wants a key of at least 256 bits. */
+    public static final int MIN_JWT_SECRET_LENGTH = 32;
+
+    private static final Set<String> KEYS = Set.of("host", "grpcPort", "httpPort", "maxUnackedPerStream",
+            "ingestionTimeoutMs", "tokenCacheMaxSize", "tokenCacheTtlSeconds", "jwtSecret", "jwtIssuer");
+
+    /** Validates; every problem is named in one {@link IllegalArgumentException} message. */
+    public GatewayOptions {
+        List<String> problems = new ArrayList<>();
+        if (host == null || host.isBlank()) {
+            problems.add("gateway.host must not be empty");
+        }
+        checkPort(problems, "grpcPort", grpcPort);
+        checkPort(problems, "httpPort", httpPort);
+        if (maxUnackedPerStream < 2) {
+            problems.add("gateway.maxUnackedPerStream must be >= 2, was " + maxUnackedPerStream);
+        }
+        if (ingestionTimeoutMs < 1) {
+            problems.add("gateway.ingestionTimeoutMs must be >= 1, was " + ingestionTimeoutMs);
+        }
+        if (tokenCacheMaxSize < 0) {
+            problems.add("gateway.tokenCacheMaxSize must be >= 0, was " + tokenCacheMaxSize);
+        }
+        if (tokenCacheTtlSeconds < 1) {
+            problems.add("gateway.tokenCacheTtlSeconds must be >= 1, was " + tokenCacheTtlSeconds);
+        }
+        if (jwtSecret == null || jwtSecret.isBlank()) {
+            problems.add("gateway.jwtSecret is required (the HS256 secret for operator tokens, at least "
+                    + MIN_JWT_SECRET_LENGTH + " characters)");
+        } else if (jwtSecret.length() < MIN_JWT_SECRET_LENGTH) {
+            problems.add("gateway.jwtSecret must be at least " + MIN_JWT_SECRET_LENGTH + " characters, was "
+                    + jwtSecret.length());
+        }
+        if (jwtIssuer == null || jwtIssuer.isBlank()) {
+            problems.add("gateway.jwtIssuer must not be empty");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid gateway configuration: " + String.join("; ", problems));
+        }
+    }
+
+    /** @return the defaults with the given secret (which is still validated) */
+    public static GatewayOptions withSecret(String jwtSecret) {
+        return fromJson(new JsonObject().put("jwtSecret", jwtSecret));
+    }
+
+    /**
+     * Reads the options from the {@value #SECTION} section (pass the section itself, not the whole config).
+     *
+     * @throws IllegalArgumentException naming every invalid or unknown key
+     */
+    public static GatewayOptions fromJson(JsonObject json) {
+        JsonObject section = json == null ? new JsonObject() : json;
+        List<String> unknown = section.fieldNames().stream().filter(k -> !KEYS.contains(k)).sorted().toList();
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("invalid gateway configuration: unknown keys " + unknown);
+        }
+        return new GatewayOptions(
+                string(section, "host", DEFAULT_HOST),
+                (int) number(section, "grpcPort", DEFAULT_GRPC_PORT),
+                (int) number(section, "httpPort", DEFAULT_HTTP_PORT),
+                (int) number(section, "maxUnackedPerStream", DEFAULT_MAX_UNACKED_PER_STREAM),
+                number(section, "ingestionTimeoutMs", DEFAULT_INGESTION_TIMEOUT_MS),
+                number(section, "tokenCacheMaxSize", DEFAULT_TOKEN_CACHE_MAX_SIZE),
+                number(section, "tokenCacheTtlSeconds", DEFAULT_TOKEN_CACHE_TTL_SECONDS),
+                string(section, "jwtSecret", null),
+                string(section, "jwtIssuer", DEFAULT_JWT_ISSUER));
+    }
+
+    /** @return these options with other ports (tests and the launcher use 0 for ephemeral ports) */
+    public GatewayOptions withPorts(int grpcPort, int httpPort) {
+        return new GatewayOptions(host, grpcPort, httpPort, maxUnackedPerStream, ingestionTimeoutMs,
+                tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer);
+    }
+
+    /** @return these options with another per-stream limit */
+    public GatewayOptions withMaxUnackedPerStream(int maxUnacked) {
+        return new GatewayOptions(host, grpcPort, httpPort, maxUnacked, ingestionTimeoutMs,
+                tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer);
+    }
+
+    /** @return these options with another ingestion timeout */
+    public GatewayOptions withIngestionTimeoutMs(long timeoutMs) {
+        return new GatewayOptions(host, grpcPort, httpPort, maxUnackedPerStream, timeoutMs,
+                tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer);
+    }
+
+    /** Never prints the secret. */
+    @Override
+    public String toString() {
+        return "GatewayOptions[host=" + host + ", grpcPort=" + grpcPort + ", httpPort=" + httpPort
+                + ", maxUnackedPerStream=" + maxUnackedPerStream + ", ingestionTimeoutMs=" + ingestionTimeoutMs
+                + ", tokenCacheMaxSize=" + tokenCacheMaxSize + ", tokenCacheTtlSeconds=" + tokenCacheTtlSeconds
+                + ", jwtSecret=***, jwtIssuer=" + jwtIssuer + "]";
+    }
+
+    private static void checkPort(List<String> problems, String key, int port) {
+        if (port < 0 || port > 65_535) {
+            problems.add("gateway." + key + " must be 0..65535 (0 = any free port), was " + port);
+        }
+    }
+
+    private static String string(JsonObject json, String key, String fallback) {
+        Object value = json.getValue(key);
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value instanceof String s)) {
+            throw new IllegalArgumentException("invalid gateway configuration: gateway." + key
+                    + " must be a string");
+        }
+        return s;
+    }
+
+    private static long number(JsonObject json, String key, long fallback) {
+        Object value = json.getValue(key);
+        long result;
+        if (value == null) {
+            return fallback;
+        } else if (value instanceof String s) {
+            // environment variables layered onto the config arrive as strings
+            try {
+                result = Long.parseLong(s.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("invalid gateway configuration: gateway." + key
+                        + " must be an integer, was '" + s + "'");
+            }
+        } else if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+            result = n.longValue();
+        } else {
+            throw new IllegalArgumentException("invalid gateway configuration: gateway." + key
+                    + " must be an integer, was " + value);
+        }
+        boolean intKey = key.endsWith("Port") || key.equals("maxUnackedPerStream");
+        if (intKey && (result > Integer.MAX_VALUE || result < Integer.MIN_VALUE)) {
+            throw new IllegalArgumentException("invalid gateway configuration: gateway." + key
+                    + " is out of range: " + result);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,122 @@
+package org.smartenergy.platform.gateway;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.grpc.server.GrpcServer;
+import org.smartenergy.platform.billing.ReadingStore;
+import org.smartenergy.platform.device.DeviceRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The edge of the platform: the device-facing gRPC server ({@code energy.v1.MeterGateway}, plain HTTP/2) and the
+ * operator HTTP API with health checks. It speaks protocols and nothing else: readings go to ingestion over the event
+ * bus ({@link org.smartenergy.platform.ingestion.IngestionApi}), devices and usage come from the collaborators
+ * passed in.
+ *
+ * <p>Deploy one instance per event loop with a {@code Supplier}; the instances share the ports. After
+ * {@code start()} completed, {@link #grpcPort()} and {@link #httpPort()} give the bound ports (useful with port 0).
+ */
+public final class GatewayVerticle extends VerticleBase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+
+    private final GatewayOptions options;
+    private final DeviceRegistry devices;
+    private final ReadingStore usage;
+    private final MeterRegistry metrics;
+
+    private HttpServer grpcServer;
+    private HttpServer httpServer;
+    private volatile boolean listening;
+
+    /**
+     * @param options the validated options ({@link GatewayOptions#fromJson})
+     * @param devices the device registry (its {@code init()} is the launcher's business)
+     * @param usage   where usage queries are answered
+     * @param metrics where the gateway's meters are registered
+     */
+    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, ReadingStore usage,
+                           MeterRegistry metrics) {
+        this.options = options;
+        this.devices = devices;
+        this.usage = usage;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public Future<?> start() {
+        List<String> missing = new ArrayList<>();
+        if (options == null) {
+            missing.add("options");
+        }
+        if (devices == null) {
+            missing.add("device registry");
+        }
+        if (usage == null) {
+            missing.add("reading store");
+        }
+        if (metrics == null) {
+            missing.add("meter registry");
+        }
+        if (!missing.isEmpty()) {
+            return Future.failedFuture(new IllegalStateException("gateway cannot start, missing: " + missing));
+        }
+
+        GatewayMetrics gatewayMetrics = new GatewayMetrics(metrics);
+        DeviceAuthenticator authenticator = DeviceAuthenticator.create(devices, options);
+        IngestionClient ingestion = new IngestionClient(vertx.eventBus(), options.ingestionTimeoutMs());
+        GrpcServer grpc = GrpcServer.server(vertx);
+        new ReadingCalls(authenticator, ingestion, gatewayMetrics, options.maxUnackedPerStream()).bind(grpc);
+
+        JWTAuth jwt = OperatorTokens.provider(vertx, options.jwtSecret(), options.jwtIssuer());
+        OperatorApi api = new OperatorApi(vertx, jwt, devices, usage, () -> listening);
+
+        grpcServer = vertx.createHttpServer(new HttpServerOptions()
+                        .setHost(options.host())
+                        .setPort(options.grpcPort()))
+                .requestHandler(grpc);
+        httpServer = vertx.createHttpServer(new HttpServerOptions()
+                        .setHost(options.host())
+                        .setPort(options.httpPort()))
+                .requestHandler(api.router());
+
+        return Future.all(grpcServer.listen(), httpServer.listen())
+                .onSuccess(v -> {
+                    listening = true;
+                    LOG.info("gateway listening [host: {}, grpcPort: {}, httpPort: {}]",
+                            options.host(), grpcPort(), httpPort());
+                })
+                .onFailure(t -> LOG.error("gateway failed to start [{}]: {}", options, t.getMessage()));
+    }
+
+    @Override
+    public Future<?> stop() {
+        listening = false;
+        List<Future<Void>> closes = new ArrayList<>();
+        if (grpcServer != null) {
+            closes.add(grpcServer.close());
+        }
+        if (httpServer != null) {
+            closes.add(httpServer.close());
+        }
+        return Future.all(closes).onComplete(ar -> LOG.info("gateway stopped"));
+    }
+
+    /** @return the port the gRPC server is bound to; valid once {@code start()} succeeded, -1 before */
+    public int grpcPort() {
+        return grpcServer == null ? -1 : grpcServer.actualPort();
+    }
+
+    /** @return the port the operator HTTP server is bound to; valid once {@code start()} succeeded, -1 before */
+    public int httpPort() {
+        return httpServer == null ? -1 : httpServer.actualPort();
+    }
+}

@@ -1,0 +1,323 @@
+package org.smartenergy.platform.gateway;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.Vertx;
+import io.vertx.ext.auth.User;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.smartenergy.platform.billing.ReadingStore;
+import org.smartenergy.platform.device.Device;
+import org.smartenergy.platform.device.DeviceRegistry;
+import org.smartenergy.platform.domain.DeviceTokens;
+import org.smartenergy.platform.domain.Energy;
+import org.smartenergy.platform.domain.UsageBucket;
+import org.smartenergy.platform.domain.UsageStep;
+import org.smartenergy.platform.domain.ValidationRules;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The operator HTTP API (JSON) and the health checks.
+ *
+ * <p>{@code /api/*} needs {@code Authorization: Bearer <operator JWT>} ({@link OperatorTokens}): no or an invalid
+ * token answers 401, a valid one without a fitting role 403. Errors are {@code {"error": ..., "message": ...}}
+ * bodies with the status {@link ErrorMapping} assigns.
+ */
+final class OperatorApi {
+
+    /** POST bodies are tiny; anything bigger is refused with 413 before it is buffered. */
+    static final long MAX_BODY_BYTES = 16 * 1024;
+    static final int MAX_NAME_LENGTH = 256;
+    static final Duration MAX_HOURLY_RANGE = Duration.ofDays(31);
+    static final Duration MAX_DAILY_RANGE = Duration.ofDays(366);
+
+    private static final Logger LOG = LoggerFactory.getLogger(OperatorApi.class);
+    private static final String OPERATOR = "operator";
+    private static final String JSON = "application/json";
+
+    private final Vertx vertx;
+    private final JWTAuth jwt;
+    private final DeviceRegistry devices;
+    private final ReadingStore usage;
+    private final BooleanSupplier ready;
+
+    OperatorApi(Vertx vertx, JWTAuth jwt, DeviceRegistry devices, ReadingStore usage, BooleanSupplier ready) {
+        this.vertx = Objects.requireNonNull(vertx, "vertx");
+        this.jwt = Objects.requireNonNull(jwt, "jwt");
+        this.devices = Objects.requireNonNull(devices, "devices");
+        this.usage = Objects.requireNonNull(usage, "usage");
+        this.ready = Objects.requireNonNull(ready, "ready");
+    }
+
+    Router router() {
+        Router router = Router.router(vertx);
+        router.get("/health/live").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
+        router.get("/health/ready").handler(ctx -> {
+            boolean up = ready.getAsBoolean();
+            json(ctx, up ? 200 : 503, new JsonObject().put("status", up ? "UP" : "DOWN"));
+        });
+
+        // the body is read before any asynchronous step, and bounded
+        router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        router.route("/api/*").handler(this::authenticate);
+        router.post("/api/v1/devices").handler(requireRole(OperatorTokens.ADMIN)).handler(this::createDevice);
+        router.get("/api/v1/devices/:id").handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
+                .handler(this::getDevice);
+        router.get("/api/v1/devices/:id/usage").handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
+                .handler(this::getUsage);
+
+        router.route().failureHandler(this::onFailure);
+        router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such resource"));
+        router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed", "method not allowed"));
+        return router;
+    }
+
+    // ---------------------------------------------------------------- authentication and roles
+
+    private void authenticate(RoutingContext ctx) {
+        String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer");
+            error(ctx, 401, "unauthenticated", "an operator token is required (Authorization: Bearer <JWT>)");
+            return;
+        }
+        jwt.authenticate(new TokenCredentials(header.substring(7).trim()))
+                .onSuccess(user -> {
+                    ctx.put(OPERATOR, user);
+                    ctx.next();
+                })
+                .onFailure(t -> {
+                    LOG.debug("operator token refused [path: {}]: {}", ctx.request().path(), t.getMessage());
+                    ctx.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+                    error(ctx, 401, "unauthenticated", "invalid or expired operator token");
+                });
+    }
+
+    private io.vertx.core.Handler<RoutingContext> requireRole(String... accepted) {
+        Set<String> roles = Set.of(accepted);
+        return ctx -> {
+            User user = ctx.get(OPERATOR);
+            List<String> held = roles(user);
+            if (held.stream().anyMatch(roles::contains)) {
+                ctx.next();
+            } else {
+                LOG.debug("operator lacks role [subject: {}, needs one of: {}, has: {}]",
+                        user == null ? null : user.subject(), roles, held);
+                error(ctx, 403, "forbidden", "this operation needs one of the roles " + roles.stream().sorted()
+                        .toList());
+            }
+        };
+    }
+
+    private static List<String> roles(User user) {
+        if (user == null) {
+            return List.of();
+        }
+        Object value = user.containsKey(OperatorTokens.ROLES_CLAIM) ? user.get(OperatorTokens.ROLES_CLAIM) : null;
+        if (value instanceof JsonArray array) {
+            return array.stream().filter(String.class::isInstance).map(String.class::cast).toList();
+        }
+        return List.of();
+    }
+
+    // ---------------------------------------------------------------- devices
+
+    private void createDevice(RoutingContext ctx) {
+        JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (DecodeException | ClassCastException e) {
+            error(ctx, 400, "bad_request", "the body must be a JSON object");
+            return;
+        }
+        if (body == null) {
+            error(ctx, 400, "bad_request", "the body must be a JSON object {\"deviceId\": ..., \"name\": ...}");
+            return;
+        }
+        Object idValue = body.getValue("deviceId");
+        Object nameValue = body.getValue("name");
+        String problem = deviceIdProblem(idValue);
+        if (problem == null && nameValue != null
+                && (!(nameValue instanceof String n) || n.length() > MAX_NAME_LENGTH)) {
+            problem = "name must be a string of at most " + MAX_NAME_LENGTH + " characters";
+        }
+        if (problem != null) {
+            error(ctx, 400, "bad_request", problem);
+            return;
+        }
+        String deviceId = (String) idValue;
+        String name = nameValue == null ? "" : (String) nameValue;
+        String token = DeviceTokens.newToken();
+        User operator = ctx.get(OPERATOR);
+        devices.create(deviceId, name, DeviceTokens.hash(token))
+                .onSuccess(device -> {
+                    LOG.info("device provisioned [deviceId: {}, operator: {}]", deviceId, operator.subject());
+                    ctx.response().putHeader(HttpHeaders.LOCATION, "/api/v1/devices/" + deviceId);
+                    json(ctx, 201, deviceJson(device).put("token", token));
+                })
+                .onFailure(ctx::fail);
+    }
+
+    /** @return why the value is not a valid device id, or null if it is one */
+    static String deviceIdProblem(Object value) {
+        if (!(value instanceof String id) || id.isEmpty() || id.length() > ValidationRules.MAX_DEVICE_ID_LENGTH) {
+            return "deviceId must be a string of 1 to " + ValidationRules.MAX_DEVICE_ID_LENGTH + " characters";
+        }
+        boolean clean = id.codePoints().noneMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c)
+                || c == '/' || c == '?' || c == '#' || c == '%');
+        return clean ? null : "deviceId must not contain whitespace, control characters, '/', '?', '#' or '%'";
+    }
+
+    private void getDevice(RoutingContext ctx) {
+        existingDevice(ctx.pathParam("id"))
+                .onSuccess(device -> json(ctx, 200, deviceJson(device)))
+                .onFailure(ctx::fail);
+    }
+
+    private Future<Device> existingDevice(String deviceId) {
+        return devices.find(deviceId).compose(device -> device != null
+                ? Future.succeededFuture(device)
+                : Future.failedFuture(new GatewayException(GatewayException.Kind.NOT_FOUND,
+                        "device '" + deviceId + "' does not exist")));
+    }
+
+    private static JsonObject deviceJson(Device device) {
+        return new JsonObject()
+                .put("deviceId", device.deviceId())
+                .put("name", device.name())
+                .put("createdAt", device.createdAt() == null ? null : device.createdAt().toString());
+    }
+
+    // ---------------------------------------------------------------- usage
+
+    /** A validated usage query. */
+    record UsageQuery(Instant from, Instant to, UsageStep step) {
+    }
+
+    /**
+     * @return the query, or fails with INVALID_ARGUMENT naming the problem
+     */
+    static UsageQuery usageQuery(String from, String to, String step) {
+        if (from == null || to == null || step == null) {
+            throw new GatewayException(GatewayException.Kind.INVALID_ARGUMENT,
+                    "query parameters from, to (ISO-8601 instants) and step (hour|day) are required");
+        }
+        Instant start;
+        Instant end;
+        try {
+            start = Instant.parse(from);
+            end = Instant.parse(to);
+        } catch (DateTimeParseException e) {
+            throw new GatewayException(GatewayException.Kind.INVALID_ARGUMENT,
+                    "from and to must be ISO-8601 instants such as 2025-01-31T00:00:00Z");
+        }
+        UsageStep usageStep = UsageStep.parse(step);
+        if (usageStep == null) {
+            throw new GatewayException(GatewayException.Kind.INVALID_ARGUMENT, "step must be hour or day");
+        }
+        if (!start.isBefore(end)) {
+            throw new GatewayException(GatewayException.Kind.INVALID_ARGUMENT, "from must be before to");
+        }
+        Duration max = usageStep == UsageStep.HOUR ? MAX_HOURLY_RANGE : MAX_DAILY_RANGE;
+        if (Duration.between(start, end).compareTo(max) > 0) {
+            throw new GatewayException(GatewayException.Kind.INVALID_ARGUMENT, "the range may span at most "
+                    + max.toDays() + " days for step " + usageStep.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return new UsageQuery(start, end, usageStep);
+    }
+
+    private void getUsage(RoutingContext ctx) {
+        String deviceId = ctx.pathParam("id");
+        UsageQuery query;
+        try {
+            query = usageQuery(ctx.queryParams().get("from"), ctx.queryParams().get("to"),
+                    ctx.queryParams().get("step"));
+        } catch (GatewayException e) {
+            ctx.fail(e);
+            return;
+        }
+        existingDevice(deviceId)
+                .compose(device -> usage.usage(deviceId, query.from(), query.to(), query.step()))
+                .onSuccess(buckets -> json(ctx, 200, usageJson(deviceId, query, buckets)))
+                .onFailure(ctx::fail);
+    }
+
+    static JsonObject usageJson(String deviceId, UsageQuery query, List<UsageBucket> buckets) {
+        JsonArray array = new JsonArray();
+        long totalMwh = 0;
+        long readings = 0;
+        for (UsageBucket bucket : buckets) {
+            array.add(new JsonObject()
+                    .put("start", bucket.start().toString())
+                    .put("kwh", kwh(bucket.usageMwh()))
+                    .put("readings", bucket.readings()));
+            totalMwh = Math.addExact(totalMwh, bucket.usageMwh());
+            readings += bucket.readings();
+        }
+        return new JsonObject()
+                .put("deviceId", deviceId)
+                .put("from", query.from().toString())
+                .put("to", query.to().toString())
+                .put("step", query.step().name().toLowerCase(java.util.Locale.ROOT))
+                .put("unit", "kWh")
+                .put("buckets", array)
+                .put("totalKwh", kwh(totalMwh))
+                .put("readings", readings);
+    }
+
+    /** Exact decimal, never scientific notation, no binary floating point on the way. */
+    private static BigDecimal kwh(long mwh) {
+        BigDecimal kwh = Energy.toKwhExact(mwh).stripTrailingZeros();
+        return kwh.scale() < 0 ? kwh.setScale(0) : kwh;
+    }
+
+    // ---------------------------------------------------------------- responses
+
+    private void onFailure(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        if (failure != null) {
+            ErrorMapping.Mapped mapped = ErrorMapping.map(failure);
+            error(ctx, mapped.httpStatus(), mapped.error(), mapped.message());
+            return;
+        }
+        int status = ctx.statusCode();
+        switch (status) {
+            case 413 -> error(ctx, 413, "payload_too_large", "the body may be at most " + MAX_BODY_BYTES + " bytes");
+            case 400 -> error(ctx, 400, "bad_request", "bad request");
+            case 401 -> error(ctx, 401, "unauthenticated", "an operator token is required");
+            case 403 -> error(ctx, 403, "forbidden", "forbidden");
+            case 404 -> error(ctx, 404, "not_found", "no such resource");
+            default -> {
+                LOG.error("operator API failed [path: {}, status: {}]", ctx.request().path(), status);
+                error(ctx, 500, "internal", "internal error");
+            }
+        }
+    }
+
+    private static void error(RoutingContext ctx, int status, String error, String message) {
+        json(ctx, status, new JsonObject().put("error", error).put("message", message));
+    }
+
+    private static void json(RoutingContext ctx, int status, JsonObject body) {
+        if (ctx.response().ended() || ctx.response().closed()) {
+            return;
+        }
+        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.encode());
+    }
+}
