@@ -104,6 +104,8 @@ public class IngestionVerticle extends VerticleBase {
     private boolean ready;
     private boolean stopping;
     private Promise<Void> drained;
+    /** Completes when the first connection is fully set up (the client's start() does not wait for that). */
+    private final Promise<Void> firstSetup = Promise.promise();
     private long connectionCheckTimerId = -1;
 
     /**
@@ -134,7 +136,10 @@ public class IngestionVerticle extends VerticleBase {
         client.addConnectionEstablishedCallback(promise -> context.runOnContext(v ->
                 onConnectionEstablished().onComplete(ar -> promise.handle(ar))));
 
+        // vertx-rabbitmq-client 5.0.7 completes start() as soon as the socket is open, without waiting for the
+        // connection-established callbacks: wait for our own setup before taking requests
         return client.start()
+                .compose(v -> firstSetup.future())
                 .compose(v -> {
                     consumer = vertx.eventBus().consumer(IngestionApi.ADDRESS, this::handleRequest);
                     return consumer.completion();
@@ -146,7 +151,12 @@ public class IngestionVerticle extends VerticleBase {
                             connectionName(), topology.exchange(), topology.routingKey(), options.batchMaxReadings(),
                             options.batchMaxDelayMs(), options.confirmTimeoutMs(), options.maxPendingReadings());
                 })
-                .onFailure(e -> log.error("ingestion failed to start [connection: {}]", connectionName(), e));
+                .recover(e -> {
+                    log.error("ingestion failed to start [connection: {}]", connectionName(), e);
+                    // the client would otherwise go on reconnecting for a verticle that never started
+                    stopping = true;
+                    return client.stop().transform(ar -> Future.failedFuture(e));
+                });
     }
 
     @Override
@@ -180,10 +190,29 @@ public class IngestionVerticle extends VerticleBase {
     private Future<Void> onConnectionEstablished() {
         long gen = newGeneration("connection to the broker was (re-)established before the batch was confirmed");
         log.info("connected to the broker [connection: {}, generation: {}]", connectionName(), gen);
+        return setUpChannel(gen);
+    }
+
+    private Future<Void> setUpChannel(long gen) {
         return topology.declare(client)
                 .compose(v -> attachConfirmListener(gen))
-                .onFailure(e -> log.warn("setting up the broker connection failed [connection: {}]: {}",
-                        connectionName(), e.getMessage()));
+                .onSuccess(v -> firstSetup.tryComplete())
+                .onFailure(e -> {
+                    if (!firstSetup.future().isComplete()) {
+                        log.error("setting up the broker connection failed [connection: {}]", connectionName(), e);
+                        firstSetup.tryFail(e);
+                        return;
+                    }
+                    // the client ignores a failed callback and stays connected: retry ourselves, else we'd stay
+                    // unready on a healthy connection
+                    log.warn("setting up the broker connection failed [connection: {}], retrying in {} ms: {}",
+                            connectionName(), rabbit.reconnectIntervalMs(), e.getMessage());
+                    vertx.setTimer(rabbit.reconnectIntervalMs(), id -> {
+                        if (!stopping && gen == generation && !ready && client.isConnected()) {
+                            setUpChannel(gen);
+                        }
+                    });
+                });
     }
 
     /** Starts a new generation: every batch still waiting for a confirm is failed, its confirm can't come. */
