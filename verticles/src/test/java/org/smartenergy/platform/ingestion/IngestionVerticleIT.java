@@ -69,6 +69,7 @@ class IngestionVerticleIT {
     private RabbitMQClient admin;
     private SimpleMeterRegistry registry;
     private String deploymentId;
+    private String policyName;
 
     @BeforeEach
     void setUp(Vertx vertx, VertxTestContext ctx) {
@@ -81,18 +82,24 @@ class IngestionVerticleIT {
         admin.start().onComplete(ctx.succeedingThenComplete());
     }
 
+    /**
+     * Blocks the JUnit thread (never an event loop) so that clean-up also runs to the end after a failed test:
+     * vertx-junit5 would rethrow the test's failure when joining an {@code @AfterEach} test context.
+     */
     @AfterEach
-    void tearDown(VertxTestContext ctx) {
+    void tearDown() throws Exception {
         clearAlarmNow();
         Future<Void> undeployed = deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId);
         undeployed
                 .recover(e -> Future.succeededFuture())
+                .compose(v -> policyName == null ? Future.succeededFuture()
+                        : rabbitmqctl("clear_policy", policyName).recover(e -> Future.succeededFuture()))
                 .compose(v -> admin.queueDelete(topology.queue()).recover(e -> Future.succeededFuture()))
                 .compose(v -> admin.queueDelete(topology.deadLetterQueue()).recover(e -> Future.succeededFuture()))
                 .compose(v -> admin.exchangeDelete(topology.exchange()).recover(e -> Future.succeededFuture()))
                 .compose(v -> admin.exchangeDelete(topology.deadLetterExchange()).recover(e -> Future.succeededFuture()))
                 .compose(v -> admin.stop())
-                .onComplete(ctx.succeedingThenComplete());
+                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -286,6 +293,39 @@ class IngestionVerticleIT {
                 .onComplete(ctx.succeeding(m -> ctx.verify(() -> {
                     assertThat(body(m).getString(IngestionApi.FIELD_OUTCOME)).isEqualTo(IngestionApi.ACCEPTED);
                     assertThat(counter("energy.readings.accepted")).isEqualTo(1);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void failsAsUnavailableWhenBrokerRefusesTheBatch(VertxTestContext ctx) {
+        // GIVEN a policy that makes the broker refuse (nack) every publish to this test's queue
+        String policy = "ingestion-it-nack" + topology.queue().substring(QueueTopology.DEFAULTS.queue().length());
+        policyName = policy;
+        deploy(IngestionOptions.DEFAULTS)
+                .compose(v -> rabbitmqctl("set_policy", "--apply-to", "queues", "--priority", "100", policy,
+                        "^" + java.util.regex.Pattern.quote(topology.queue()) + "$",
+                        "{\"max-length\":0,\"overflow\":\"reject-publish\"}"))
+                .compose(out -> delay(500)) // policies are applied asynchronously
+                // (a quorum queue refuses only once it is over the limit: the first reading fills it)
+                .compose(v -> send(reading("meter-1", Instant.now(), 1, 1, 900)))
+                // WHEN a valid reading arrives
+                .compose(v -> send(reading("meter-1", Instant.now(), 1, 2, 900)))
+                .transform(ar -> {
+                    // THEN it fails with 503: the broker refused the batch
+                    ctx.verify(() -> {
+                        assertThat(ar.failed()).as("reading must not be accepted").isTrue();
+                        ReplyException failure = (ReplyException) ar.cause();
+                        assertThat(failure.failureCode()).isEqualTo(IngestionApi.FAILURE_UNAVAILABLE);
+                        assertThat(failure.getMessage()).isEqualTo("broker refused the batch");
+                        assertThat(registry.get("energy.readings.unconfirmed").tag("cause", "nack").counter()
+                                .count()).isEqualTo(1);
+                        assertThat(counter("energy.readings.accepted")).isEqualTo(1);
+                    });
+                    return admin.messageCount(topology.queue());
+                })
+                .onComplete(ctx.succeeding(count -> ctx.verify(() -> {
+                    assertThat(count).isEqualTo(1);
                     ctx.completeNow();
                 })));
     }
