@@ -38,6 +38,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Validates readings received on {@link IngestionApi#ADDRESS} and publishes the valid ones, in batches, to the
@@ -66,12 +67,14 @@ public class IngestionVerticle extends VerticleBase {
     /** Confirms buffered by the client before our handler is attached; the handler drains them at once. */
     private static final int CONFIRM_QUEUE_SIZE = 100_000;
     private static final int PERSISTENT = 2;
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final IngestionOptions options;
     private final RabbitSettings rabbit;
     private final MeterRegistry metrics;
     private final Clock clock;
 
+    private String connectionName;
     private ReadingValidator validator;
     private QueueTopology topology;
     private RabbitMQClient client;
@@ -96,6 +99,12 @@ public class IngestionVerticle extends VerticleBase {
     private final TreeMap<Long, Batch> awaitingConfirm = new TreeMap<>();
     /** Readings in the open batch plus readings in {@link #unconfirmed} batches. */
     private int pendingReadings;
+    /**
+     * Readings of batches already answered (timed out) whose publish call has not returned yet: while the broker
+     * blocks publishers the client's publish tasks queue up holding their message bodies, so they count against
+     * {@link IngestionOptions#maxPendingReadings()} until they return.
+     */
+    private int stalledPublishReadings;
     /** Incremented whenever the channel changes; confirms of another generation are ignored. */
     private long generation;
     /** Highest delivery tag seen in the current generation: a lower one means the channel was replaced. */
@@ -127,6 +136,7 @@ public class IngestionVerticle extends VerticleBase {
             return Future.failedFuture(new IllegalStateException(
                     "ingestion options, rabbitmq settings, meter registry and clock must be set"));
         }
+        connectionName = "ingestion-" + deploymentID() + "-" + INSTANCES.incrementAndGet();
         validator = new ReadingValidator(options.validationRules(), clock);
         topology = rabbit.topology();
         registerMeters();
@@ -182,8 +192,9 @@ public class IngestionVerticle extends VerticleBase {
     // ---------------------------------------------------------------------------------------------------------
     // connection
 
-    private String connectionName() {
-        return "ingestion-" + deploymentID();
+    /** @return the connection name shown by the broker, e.g. in {@code rabbitmqctl list_connections} */
+    String connectionName() {
+        return connectionName;
     }
 
     /** Declares the topology and puts the new channel into confirm mode with our listener attached. */
@@ -322,7 +333,7 @@ public class IngestionVerticle extends VerticleBase {
             failReadings(List.of(message), Cause.CONNECTION, "broker unavailable: not connected");
             return;
         }
-        if (pendingReadings >= options.maxPendingReadings()) {
+        if (pendingReadings + stalledPublishReadings >= options.maxPendingReadings()) {
             overloadedCounter.increment();
             message.fail(IngestionApi.FAILURE_OVERLOADED,
                     "too many readings waiting for broker confirms (" + pendingReadings + "); retry later");
@@ -372,6 +383,7 @@ public class IngestionVerticle extends VerticleBase {
                 .build();
         Buffer body = ReadingBatchCodec.encode(batch.readings);
         batch.publishedAtNanos = System.nanoTime();
+        batch.publishing = true;
         Future<Void> published;
         try {
             // the tag handler runs on a worker thread just before the frame is written; registering via our
@@ -382,9 +394,17 @@ public class IngestionVerticle extends VerticleBase {
             // the client throws instead of failing the future when the connection is already closed
             published = Future.failedFuture(e);
         }
-        published
-                .onSuccess(v -> publishedCounter.increment(batch.size()))
-                .onFailure(e -> fail(batch, Cause.CONNECTION, "publishing to the broker failed: " + e.getMessage()));
+        published.onComplete(ar -> {
+            batch.publishing = false;
+            if (batch.done) {
+                stalledPublishReadings -= batch.size();
+            }
+            if (ar.succeeded()) {
+                publishedCounter.increment(batch.size());
+            } else {
+                fail(batch, Cause.CONNECTION, "publishing to the broker failed: " + ar.cause().getMessage());
+            }
+        });
         if (log.isDebugEnabled()) {
             log.debug("publishing batch [id: {}, readings: {}, generation: {}]", batch.id, batch.size(),
                     batch.generation);
@@ -488,6 +508,9 @@ public class IngestionVerticle extends VerticleBase {
             awaitingConfirm.remove(batch.deliveryTag);
         }
         pendingReadings -= batch.size();
+        if (batch.publishing) {
+            stalledPublishReadings += batch.size();
+        }
         if (drained != null && unconfirmed.isEmpty()) {
             drained.tryComplete();
         }
@@ -550,6 +573,8 @@ public class IngestionVerticle extends VerticleBase {
         long timerId = -1;
         long deliveryTag;
         long publishedAtNanos;
+        /** The client's publish call has not returned yet. */
+        boolean publishing;
         boolean done;
 
         Batch(String id, List<Message<Object>> messages, List<MeterReading> readings, long generation) {

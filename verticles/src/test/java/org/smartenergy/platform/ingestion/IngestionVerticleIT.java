@@ -69,6 +69,7 @@ class IngestionVerticleIT {
     private RabbitMQClient admin;
     private SimpleMeterRegistry registry;
     private String deploymentId;
+    private IngestionVerticle verticle;
     private String policyName;
 
     @BeforeEach
@@ -424,7 +425,8 @@ class IngestionVerticleIT {
     }
 
     private Future<Void> deploy(IngestionOptions options) {
-        return vertx.deployVerticle(new IngestionVerticle(options, settings, registry, Clock.systemUTC()))
+        verticle = new IngestionVerticle(options, settings, registry, Clock.systemUTC());
+        return vertx.deployVerticle(verticle)
                 .map(id -> {
                     deploymentId = id;
                     return null;
@@ -556,7 +558,7 @@ class IngestionVerticleIT {
 
     /** Closes only this test's ingestion connection, found by the connection name the verticle sets. */
     private Future<Void> closeOwnConnection() {
-        String name = "ingestion-" + deploymentId;
+        String name = verticle.connectionName();
         return rabbitmqctl("list_connections", "--no-table-headers", "pid", "client_properties")
                 .compose(out -> {
                     String line = out.lines().filter(l -> l.contains("\"" + name + "\"")).findFirst().orElse(null);
