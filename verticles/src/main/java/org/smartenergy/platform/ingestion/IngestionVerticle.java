@@ -136,7 +136,10 @@ public class IngestionVerticle extends VerticleBase {
             return Future.failedFuture(new IllegalStateException(
                     "ingestion options, rabbitmq settings, meter registry and clock must be set"));
         }
-        connectionName = "ingestion-" + deploymentID() + "-" + INSTANCES.incrementAndGet();
+        // deployment ids are only unique within one Vert.x instance: add the host (container) and process
+        String host = System.getenv().getOrDefault("HOSTNAME", "");
+        connectionName = "ingestion-" + (host.isEmpty() ? "" : host + "-") + ProcessHandle.current().pid() + "-"
+                + deploymentID() + "-" + INSTANCES.incrementAndGet();
         validator = new ReadingValidator(options.validationRules(), clock);
         topology = rabbit.topology();
         registerMeters();
