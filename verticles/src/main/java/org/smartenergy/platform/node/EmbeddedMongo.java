@@ -35,7 +35,7 @@ final class EmbeddedMongo implements AutoCloseable {
         } else {
             Path path = Path.of(dataFile).toAbsolutePath();
             Files.createDirectories(path.getParent());
-            backend = H2Backend.create(path.toString());
+            backend = new H2Backend(path.toString());
         }
         MongoServer server = new MongoServer(backend);
         int port = embedded.getInteger("port");

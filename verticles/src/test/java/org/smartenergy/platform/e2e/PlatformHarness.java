@@ -55,7 +55,7 @@ final class PlatformHarness implements AutoCloseable {
 
     PlatformHarness() throws Exception {
         mongoServer = new MongoServer(new MemoryBackend());
-        InetSocketAddress mongoAddress = mongoServer.bind("127.0.0.1", 0);
+        InetSocketAddress mongoAddress = mongoServer.bind();
         config = ConfigLoader.load(null, Map.of());
         config.getJsonObject("node").put("metricsPort", 0).put("metricsHost", "127.0.0.1");
         config.getJsonObject("gateway").put("grpcPort", 0).put("httpPort", 0).put("host", "127.0.0.1")
