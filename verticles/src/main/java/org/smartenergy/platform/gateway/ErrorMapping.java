@@ -44,6 +44,14 @@ public final class ErrorMapping {
         if (failure instanceof DeviceExistsException de) {
             return forKind(GatewayException.Kind.ALREADY_EXISTS, de.getMessage());
         }
+        if (failure instanceof com.mongodb.MongoTimeoutException
+                || failure instanceof com.mongodb.MongoSocketException
+                || failure instanceof com.mongodb.MongoConnectionPoolClearedException
+                || failure instanceof com.mongodb.MongoNotPrimaryException
+                || failure instanceof com.mongodb.MongoNodeIsRecoveringException) {
+            // the device store is unreachable or failing over: a transient server error, not a bug
+            return forKind(GatewayException.Kind.UNAVAILABLE, "device store is unavailable, retry later");
+        }
         if (failure instanceof ReplyException re) {
             Mapped mapped = fromReply(re);
             if (mapped != null) {
