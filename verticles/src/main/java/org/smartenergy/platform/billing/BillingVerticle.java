@@ -1,6 +1,7 @@
 package org.smartenergy.platform.billing;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Consumes reading batches from RabbitMQ, stores them idempotently and acks them only once they are durable.
@@ -38,6 +40,13 @@ import java.util.concurrent.TimeUnit;
 public final class BillingVerticle extends VerticleBase {
 
     public static final String STORED_METRIC = "energy.readings.stored";
+    /** Histogram of receive-to-stored latency. */
+    public static final String RECEIVE_TO_STORED_METRIC = "energy.readings.receive.to.stored.latency";
+    /** Gauge: ready messages in the readings queue. */
+    public static final String BACKLOG_METRIC = "energy.queue.backlog.messages";
+    /** Gauge: messages in the dead-letter queue. */
+    public static final String DEAD_LETTERS_METRIC = "energy.queue.dead.letters.messages";
+    private static final long BACKLOG_POLL_MS = 5_000;
     public static final String DUPLICATES_METRIC = "energy.readings.duplicates";
     public static final String DEAD_LETTERED_METRIC = "energy.messages.deadlettered";
     public static final String STORE_LATENCY_METRIC = "energy.readings.store.latency";
@@ -59,6 +68,10 @@ public final class BillingVerticle extends VerticleBase {
     private Counter duplicates;
     private Counter deadLettered;
     private Timer storeLatency;
+    private Timer receiveToStored;
+    private final AtomicLong backlog = new AtomicLong();
+    private final AtomicLong deadLetters = new AtomicLong();
+    private long backlogTimer = -1;
     private int inFlight;
     private Promise<Void> drained;
     private volatile boolean stopping;
@@ -98,6 +111,18 @@ public final class BillingVerticle extends VerticleBase {
                 .register(metrics);
         storeLatency = Timer.builder(STORE_LATENCY_METRIC)
                 .description("Time to store one batch durably, retries included").register(metrics);
+        receiveToStored = Timer.builder(RECEIVE_TO_STORED_METRIC)
+                .description("From ingestion receiving a batch's first reading to the reading being stored")
+                .publishPercentileHistogram()
+                .register(metrics);
+        Gauge.builder(BACKLOG_METRIC, backlog, AtomicLong::get)
+                .description("Messages (reading batches) ready in the readings queue, polled by billing")
+                .tag("queue", rabbit.topology().queue())
+                .register(metrics);
+        Gauge.builder(DEAD_LETTERS_METRIC, deadLetters, AtomicLong::get)
+                .description("Messages waiting in the dead-letter queue, polled by billing")
+                .register(metrics);
+        backlogTimer = vertx.setPeriodic(BACKLOG_POLL_MS, id -> pollBacklog());
 
         QueueTopology topology = rabbit.topology();
         Promise<Void> firstSetup = Promise.promise();
@@ -142,6 +167,28 @@ public final class BillingVerticle extends VerticleBase {
                 .recover(e -> client.stop().transform(ar -> Future.failedFuture(e)));
     }
 
+    /** Records, for each newly stored reading, the time since ingestion received its batch's first reading. */
+    private void recordReceiveToStored(RabbitMQMessage message, int newlyStored) {
+        Object receivedAt = message.properties() == null || message.properties().getHeaders() == null
+                ? null : message.properties().getHeaders().get(ReadingBatchCodec.HEADER_RECEIVED_AT);
+        if (receivedAt instanceof Number n && newlyStored > 0) {
+            long millis = Math.max(0, System.currentTimeMillis() - n.longValue());
+            for (int i = 0; i < newlyStored; i++) {
+                receiveToStored.record(millis, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Polls the depth of the readings queue and the dead-letter queue for the backlog gauges. */
+    private void pollBacklog() {
+        if (client == null || !client.isConnected()) {
+            return;
+        }
+        QueueTopology topology = rabbit.topology();
+        client.messageCount(topology.queue()).onSuccess(backlog::set);
+        client.messageCount(topology.deadLetterQueue()).onSuccess(deadLetters::set);
+    }
+
     private void handleDelivery(RabbitMQMessage message) {
         long deliveryTag = message.envelope().getDeliveryTag();
         List<MeterReading> readings;
@@ -158,6 +205,7 @@ public final class BillingVerticle extends VerticleBase {
         storeWithRetry(readings, deliveryTag, 0)
                 .onSuccess(result -> {
                     sample.stop(storeLatency);
+                    recordReceiveToStored(message, result.stored());
                     stored.increment(result.stored());
                     duplicates.increment(result.duplicates());
                     LOG.debug("batch stored [deliveryTag: {}, stored: {}, duplicates: {}]", deliveryTag,
@@ -241,6 +289,9 @@ public final class BillingVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         stopping = true;
+        if (backlogTimer != -1) {
+            vertx.cancelTimer(backlogTimer);
+        }
         if (client == null) {
             return Future.succeededFuture();
         }

@@ -37,7 +37,9 @@ import java.util.Set;
  * <pre>
  * { _id: "meter-1|2026-11-27", deviceId: "meter-1", day: "2026-11-27", dayStart: ISODate(...),
  *   readings: { "1764201600000": { e: 250000, s: 42, i: 900 }, ... },
- *   hours: { "09": 250000, ... }, hourCounts: { "09": 1, ... }, total: 250000, count: 1 }
+ *   hours: { "09": 250000, ... }, hourCounts: { "09": 1, ... }, quarters: { "36": 250000, ... },
+ *   total: 250000, count: 1 }
+ * (quarters: energy per UTC quarter hour 00-95 of the day, for platform-wide demand analytics)
  * </pre>
  *
  * <p>Idempotency and exact totals come from one atomic single-document update per reading: the filter
@@ -142,7 +144,9 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource 
                         .put("total", r.usageMwh())
                         .put("count", 1L)
                         .put("hours." + hour, r.usageMwh())
-                        .put("hourCounts." + hour, 1L));
+                        .put("hourCounts." + hour, 1L)
+                        .put("quarters." + twoDigits(UsageBuckets.quarterOfDay(r.timestamp().toEpochMilli())),
+                                r.usageMwh()));
         return BulkOperation.createUpdate(filter, update, false, false);
     }
 

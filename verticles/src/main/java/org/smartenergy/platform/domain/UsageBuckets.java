@@ -33,7 +33,12 @@ public final class UsageBuckets {
         return (int) Math.floorMod(countedAt(endEpochMilli), 86_400_000L) / 3_600_000;
     }
 
-    /** @return the start of the UTC day that holds {@code instant} */
+    /** @return the UTC quarter hour of day (0-95) the reading is counted in */
+    public static int quarterOfDay(long endEpochMilli) {
+        return (int) Math.floorMod(countedAt(endEpochMilli), 86_400_000L) / 900_000;
+    }
+
+    /** @return the start of the UTC day {@code day} (yyyy-MM-dd) */
     public static Instant startOfDay(String day) {
         return LocalDate.parse(day).atStartOfDay(ZoneOffset.UTC).toInstant();
     }

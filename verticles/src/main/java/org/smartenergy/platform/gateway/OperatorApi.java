@@ -6,6 +6,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.Vertx;
+import org.smartenergy.platform.analytics.AnalyticsApi;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
@@ -57,6 +58,8 @@ final class OperatorApi {
     private final ReadingStore usage;
     private final BooleanSupplier ready;
 
+    private static final long ANALYTICS_TIMEOUT_MS = 5_000;
+
     OperatorApi(Vertx vertx, JWTAuth jwt, DeviceRegistry devices, ReadingStore usage, BooleanSupplier ready) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.jwt = Objects.requireNonNull(jwt, "jwt");
@@ -81,6 +84,11 @@ final class OperatorApi {
                 .handler(this::getDevice);
         router.get("/api/v1/devices/:id/usage").handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
                 .handler(this::getUsage);
+        router.get("/api/v1/analytics/today").handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
+                .handler(ctx -> analytics(ctx, new JsonObject().put("query", AnalyticsApi.QUERY_TODAY)));
+        router.get("/api/v1/analytics/top-consumers")
+                .handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
+                .handler(this::topConsumers);
 
         router.route().failureHandler(this::onFailure);
         router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such resource"));
@@ -285,6 +293,34 @@ final class OperatorApi {
     private static BigDecimal kwh(long mwh) {
         BigDecimal kwh = Energy.toKwhExact(mwh).stripTrailingZeros();
         return kwh.scale() < 0 ? kwh.setScale(0) : kwh;
+    }
+
+    // ---------------------------------------------------------------- analytics (answered by the analytics role)
+
+    private void topConsumers(RoutingContext ctx) {
+        String limit = ctx.request().getParam("limit", "10");
+        int n;
+        try {
+            n = Integer.parseInt(limit);
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 1 || n > 1000) {
+            error(ctx, 400, "bad_request", "limit must be a whole number from 1 to 1000");
+            return;
+        }
+        analytics(ctx, new JsonObject().put("query", AnalyticsApi.QUERY_TOP).put("limit", n));
+    }
+
+    private void analytics(RoutingContext ctx, JsonObject query) {
+        vertx.eventBus().<JsonObject>request(AnalyticsApi.ADDRESS, query,
+                        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(ANALYTICS_TIMEOUT_MS))
+                .onSuccess(reply -> json(ctx, 200, reply.body()))
+                .onFailure(e -> {
+                    LOG.debug("analytics query failed: {}", e.toString());
+                    error(ctx, 503, "unavailable",
+                            "analytics is not available (is a node running the analytics role?), retry later");
+                });
     }
 
     // ---------------------------------------------------------------- responses

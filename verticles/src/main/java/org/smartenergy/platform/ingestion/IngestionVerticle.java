@@ -86,6 +86,8 @@ public class IngestionVerticle extends VerticleBase {
     private Counter confirmedCounter;
     private Counter overloadedCounter;
     private final Map<RejectReason, Counter> rejectedCounters = new EnumMap<>(RejectReason.class);
+    /** Wall-clock time the first reading of the open batch was received (for receive-to-stored latency). */
+    private long openSinceMs;
     private final Map<Cause, Counter> unconfirmedCounters = new EnumMap<>(Cause.class);
     private Timer confirmLatency;
 
@@ -342,6 +344,9 @@ public class IngestionVerticle extends VerticleBase {
                     "too many readings waiting for broker confirms (" + pendingReadings + "); retry later");
             return;
         }
+        if (openReadings.isEmpty()) {
+            openSinceMs = System.currentTimeMillis();
+        }
         openMessages.add(message);
         openReadings.add(reading);
         pendingReadings++;
@@ -383,6 +388,7 @@ public class IngestionVerticle extends VerticleBase {
                 .contentType(ReadingBatchCodec.CONTENT_TYPE)
                 .deliveryMode(PERSISTENT)
                 .messageId(batch.id)
+                .headers(Map.of(ReadingBatchCodec.HEADER_RECEIVED_AT, openSinceMs))
                 .build();
         Buffer body = ReadingBatchCodec.encode(batch.readings);
         batch.publishedAtNanos = System.nanoTime();

@@ -2,6 +2,7 @@ package org.smartenergy.platform.node;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.json.JsonObject;
@@ -78,10 +79,11 @@ public final class Main implements Callable<Integer> {
                     .forEach(k -> LOG.warn("environment variable [{}] matches no option and is ignored", k));
             JsonObject embedded = config.getJsonObject("mongo").getJsonObject("embedded");
             EmbeddedMongo embeddedMongo = embedded.getBoolean("enabled") ? EmbeddedMongo.start(embedded) : null;
-            Vertx vertx = createVertx(config);
+            PrometheusMeterRegistry registry = Node.newRegistry();
+            Vertx vertx = createVertx(config, registry);
             Node node;
             try {
-                node = Node.start(vertx, config).await(2, TimeUnit.MINUTES);
+                node = Node.start(vertx, config, registry).await(2, TimeUnit.MINUTES);
             } catch (Exception e) {
                 LOG.error("node failed to start: {}", e.getMessage(), e);
                 vertx.close().await(30, TimeUnit.SECONDS);
@@ -110,9 +112,9 @@ public final class Main implements Callable<Integer> {
             return 0;
         }
 
-        private static Vertx createVertx(JsonObject config) throws Exception {
+        private static Vertx createVertx(JsonObject config, PrometheusMeterRegistry registry) throws Exception {
             JsonObject cluster = config.getJsonObject("cluster");
-            VertxBuilder builder = Vertx.builder();
+            VertxBuilder builder = Node.vertxBuilder(registry);
             if (!cluster.getBoolean("enabled")) {
                 return builder.build();
             }

@@ -6,11 +6,18 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
+import org.smartenergy.platform.analytics.AnalyticsOptions;
+import org.smartenergy.platform.analytics.AnalyticsVerticle;
+import org.smartenergy.platform.analytics.UsageAnalytics;
 import org.smartenergy.platform.billing.BillingOptions;
 import org.smartenergy.platform.billing.BillingVerticle;
 import org.smartenergy.platform.billing.MongoReadingStore;
@@ -47,32 +54,53 @@ public final class Node {
     private final Vertx vertx;
     private final JsonObject config;
     private final Set<Role> roles;
-    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry metrics;
     private final List<String> deployments = Collections.synchronizedList(new ArrayList<>());
     private final List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     private MongoClient mongo;
     private Redis redis;
     private HttpServer metricsServer;
+    private NodeHealth health;
 
-    private Node(Vertx vertx, JsonObject config, Set<Role> roles) {
+    private Node(Vertx vertx, JsonObject config, Set<Role> roles, PrometheusMeterRegistry metrics) {
         this.vertx = vertx;
+        this.metrics = metrics;
         this.config = config;
         this.roles = roles;
+    }
+
+    /** @return a fresh registry for a node: platform metrics and, through {@link #vertxBuilder}, Vert.x's own */
+    public static PrometheusMeterRegistry newRegistry() {
+        return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    }
+
+    /**
+     * A Vert.x builder whose own metrics (event loops, event bus, HTTP/gRPC servers, pools) go to the node's
+     * registry, so {@code /metrics} shows them next to the platform's.
+     */
+    public static VertxBuilder vertxBuilder(PrometheusMeterRegistry registry) {
+        return Vertx.builder()
+                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+                        .setEnabled(true)
+                        .setJvmMetricsEnabled(true)))
+                .withMetrics(new MicrometerMetricsFactory(registry));
     }
 
     /**
      * Deploys the roles named in {@code node.roles} of the configuration on the given Vert.x instance.
      *
+     * @param registry the registry the Vert.x instance reports to (see {@link #vertxBuilder}); platform metrics are
+     *                 added to it and served at {@code /metrics}
      * @return the running node; fails (after undoing what was started) if any role could not start
      */
-    public static Future<Node> start(Vertx vertx, JsonObject config) {
+    public static Future<Node> start(Vertx vertx, JsonObject config, PrometheusMeterRegistry registry) {
         Set<Role> roles;
         try {
             roles = Role.parse(config.getJsonObject("node").getString("roles"));
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e);
         }
-        Node node = new Node(vertx, config, roles);
+        Node node = new Node(vertx, config, roles, registry);
         return node.deploy()
                 .map(node)
                 .recover(err -> node.stop().transform(ignored -> Future.failedFuture(err)));
@@ -81,30 +109,41 @@ public final class Node {
     private Future<Void> deploy() {
         LOG.info("starting node [roles: {}]", roles);
         RabbitSettings rabbit = RabbitSettings.fromJson(config.getJsonObject("rabbitmq"));
+        BillingOptions billing = BillingOptions.fromJson(config.getJsonObject("billing"));
         MongoReadingStore store = null;
         DeviceRegistry devices = null;
-        if (roles.contains(Role.GATEWAY) || roles.contains(Role.BILLING)) {
+        UsageAnalytics usageAnalytics = null;
+        if (roles.contains(Role.GATEWAY) || roles.contains(Role.BILLING) || roles.contains(Role.ANALYTICS)) {
             MongoSettings mongoSettings = MongoSettings.fromJson(config.getJsonObject("mongo"));
             mongo = MongoClient.createShared(vertx, mongoSettings.toClientConfig(), "energy-mongo");
-            BillingOptions billing = BillingOptions.fromJson(config.getJsonObject("billing"));
             store = new MongoReadingStore(mongo, billing.readingsCollection());
             devices = new MongoDeviceRegistry(mongo);
+            usageAnalytics = new UsageAnalytics(mongo, billing.readingsCollection());
         }
-        Future<Void> chain = startMetricsServer();
+        RedisSettings redisSettings = RedisSettings.fromJson(config.getJsonObject("redis"));
+        if (roles.contains(Role.BILLING) || roles.contains(Role.ANALYTICS)) {
+            redis = Redis.createClient(vertx, redisSettings.toRedisOptions());
+        }
+        health = new NodeHealth(vertx, roles, rabbit.uri(), mongo, redis);
+        Future<Void> chain = startManagementServer();
         if (store != null) {
             ReadingStore s = store;
             DeviceRegistry d = devices;
             chain = chain.compose(v -> s.init()).compose(v -> d.init());
         }
         if (roles.contains(Role.BILLING)) {
-            BillingOptions billing = BillingOptions.fromJson(config.getJsonObject("billing"));
-            RedisSettings redisSettings = RedisSettings.fromJson(config.getJsonObject("redis"));
-            redis = Redis.createClient(vertx, redisSettings.toRedisOptions());
             UsageCache cache = new UsageCache(RedisAPI.api(redis), store, billing.redisKeyPrefix(),
                     redisSettings.commandTimeoutMs(), metrics);
             ReadingStore s = store;
             chain = chain.compose(v -> deploy("billing",
                     () -> new BillingVerticle(billing, rabbit, s, cache, metrics)));
+        }
+        if (roles.contains(Role.ANALYTICS)) {
+            AnalyticsOptions analytics = AnalyticsOptions.fromJson(config.getJsonObject("analytics"));
+            UsageAnalytics a = usageAnalytics;
+            RedisAPI api = RedisAPI.api(redis);
+            chain = chain.compose(v -> deploy("analytics", () -> new AnalyticsVerticle(analytics, a, api,
+                    billing.redisKeyPrefix(), metrics, Clock.systemUTC())));
         }
         if (roles.contains(Role.INGESTION)) {
             IngestionOptions ingestion = IngestionOptions.fromJson(config.getJsonObject("ingestion"));
@@ -121,7 +160,7 @@ public final class Node {
                 return verticle;
             }));
         }
-        return chain.onSuccess(v -> LOG.info("node started [roles: {}, metrics port: {}]", roles, metricsPort()));
+        return chain.onSuccess(v -> LOG.info("node started [roles: {}, management port: {}]", roles, metricsPort()));
     }
 
     private Future<Void> deploy(String name, java.util.function.Supplier<io.vertx.core.Deployable> supplier) {
@@ -133,7 +172,8 @@ public final class Node {
                 .mapEmpty();
     }
 
-    private Future<Void> startMetricsServer() {
+    /** The management server: {@code /metrics} (Prometheus), {@code /health/live}, {@code /health/ready}. */
+    private Future<Void> startManagementServer() {
         JsonObject node = config.getJsonObject("node");
         int port = node.getInteger("metricsPort");
         if (port < 0) {
@@ -144,6 +184,8 @@ public final class Node {
                     if ("/metrics".equals(req.path())) {
                         req.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")
                                 .end(metrics.scrape());
+                    } else if (req.path().startsWith("/health/")) {
+                        health.handle(req);
                     } else {
                         req.response().setStatusCode(404).end();
                     }
@@ -195,6 +237,11 @@ public final class Node {
     /** @return the Prometheus registry, for the {@code /metrics} endpoint */
     public PrometheusMeterRegistry prometheus() {
         return metrics;
+    }
+
+    /** @return the node's readiness: every backing service its roles need is reachable */
+    public Future<Boolean> ready() {
+        return health.ready().map(r -> Boolean.TRUE.equals(r.getUp()));
     }
 
     /** @return the roles this node runs */

@@ -11,7 +11,9 @@ public enum Role {
     /** Validates readings, publishes confirmed batches to RabbitMQ. */
     INGESTION,
     /** Consumes batches, stores readings in MongoDB, caches in Redis. */
-    BILLING;
+    BILLING,
+    /** Platform-wide usage analytics from the stored readings: Prometheus gauges and JSON. */
+    ANALYTICS;
 
     /**
      * Parses a comma-separated role list such as {@code gateway,ingestion}; {@code all} means every role.
@@ -28,18 +30,14 @@ public enum Role {
             if (n.isEmpty()) {
                 continue;
             }
-            if (n.equals("ANALYTICS")) {
-                throw new IllegalArgumentException(
-                        "role analytics is not available in this version; roles: gateway, ingestion, billing");
-            }
             try {
                 result.add(Role.valueOf(n));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown role '" + name.trim() + "'; roles: gateway, ingestion, billing");
+                throw new IllegalArgumentException("unknown role '" + name.trim() + "'; roles: gateway, ingestion, billing, analytics");
             }
         }
         if (result.isEmpty()) {
-            throw new IllegalArgumentException("no role given; roles: gateway, ingestion, billing");
+            throw new IllegalArgumentException("no role given; roles: gateway, ingestion, billing, analytics");
         }
         return result;
     }

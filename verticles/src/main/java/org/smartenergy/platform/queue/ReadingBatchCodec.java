@@ -21,6 +21,11 @@ public final class ReadingBatchCodec {
 
     /** Content type of the message body. */
     public static final String CONTENT_TYPE = "application/json";
+    /**
+     * AMQP header: epoch milliseconds at which ingestion received the batch's first reading; billing measures
+     * receive-to-stored latency from it.
+     */
+    public static final String HEADER_RECEIVED_AT = "x-received-at-ms";
     /** Format version written into every batch. */
     public static final int VERSION = 1;
 

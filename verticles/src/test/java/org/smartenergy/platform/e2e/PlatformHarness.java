@@ -54,6 +54,12 @@ final class PlatformHarness implements AutoCloseable {
     final String viewerToken;
 
     PlatformHarness() throws Exception {
+        this(config -> {
+        });
+    }
+
+    /** @param customize adjusts the node's configuration before it starts */
+    PlatformHarness(java.util.function.Consumer<JsonObject> customize) throws Exception {
         mongoServer = new MongoServer(new MemoryBackend());
         InetSocketAddress mongoAddress = mongoServer.bind();
         config = ConfigLoader.load(null, Map.of());
@@ -67,8 +73,10 @@ final class PlatformHarness implements AutoCloseable {
         for (String key : List.of("exchange", "queue", "deadLetterExchange", "deadLetterQueue")) {
             topology.put(key, topology.getString(key) + suffix);
         }
-        vertx = Vertx.vertx();
-        node = Node.start(vertx, config).await(60, TimeUnit.SECONDS);
+        customize.accept(config);
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry = Node.newRegistry();
+        vertx = Node.vertxBuilder(registry).build();
+        node = Node.start(vertx, config, registry).await(60, TimeUnit.SECONDS);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", node.grpcPort()).usePlaintext().build();
         adminToken = OperatorTokens.mint(vertx, JWT_SECRET, "smart-energy-platform", "test-admin",
                 List.of("admin"), Duration.ofHours(1));

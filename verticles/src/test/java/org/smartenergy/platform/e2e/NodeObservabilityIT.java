@@ -1,0 +1,197 @@
+package org.smartenergy.platform.e2e;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.smartenergy.platform.domain.Energy;
+import org.smartenergy.platform.domain.UsageBuckets;
+import org.smartenergy.proto.v1.Reading;
+import org.smartenergy.proto.v1.ReadingAck;
+
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Analytics, health and metrics of a node with every role: what an operator watching the platform relies on.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class NodeObservabilityIT {
+
+    private static PlatformHarness platform;
+
+    @BeforeAll
+    static void start() throws Exception {
+        platform = new PlatformHarness(config -> config.getJsonObject("analytics").put("refreshIntervalMs", 300));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (platform != null) {
+            platform.close();
+        }
+    }
+
+    @Test
+    void analyticsSumTodaysStoredReadingsRankConsumersAndFindThePeakQuarterHour() throws Exception {
+        // GIVEN two devices sending one-minute readings of today: 2 kWh and 0.5 kWh each
+        String today = LocalDate.now(ZoneOffset.UTC).toString();
+        Instant end = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+        Map<String, Double> perReading = Map.of("big-" + System.nanoTime(), 2.0, "small-" + System.nanoTime(), 0.5);
+        long expectedMwh = 0;
+        Map<String, Long> perDevice = new HashMap<>();
+        long[] quarters = new long[96];
+        for (var e : perReading.entrySet()) {
+            String token = platform.provision(e.getKey());
+            List<Reading> readings = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                Instant ts = end.minus(Duration.ofMinutes(i));
+                readings.add(PlatformHarness.reading(e.getKey(), ts, e.getValue(), i).toBuilder()
+                        .setIntervalSeconds(60).build());
+                if (UsageBuckets.day(ts.toEpochMilli()).equals(today)) {
+                    long mwh = Energy.toMwh(e.getValue());
+                    expectedMwh += mwh;
+                    perDevice.merge(e.getKey(), mwh, Long::sum);
+                    quarters[UsageBuckets.quarterOfDay(ts.toEpochMilli())] += mwh;
+                }
+            }
+            assertThat(platform.stream(token, readings, 64))
+                    .allSatisfy(ack -> assertThat(ack.getOutcome()).isEqualTo(ReadingAck.Outcome.ACCEPTED));
+        }
+        long peakMwh = java.util.Arrays.stream(quarters).max().orElse(0);
+        BigDecimal expectedKwh = Energy.toKwhExact(expectedMwh);
+
+        // WHEN analytics has refreshed after the readings were stored
+        JsonObject[] todayJson = new JsonObject[1];
+        PlatformHarness.await("analytics show today's energy", Duration.ofSeconds(30), () -> {
+            todayJson[0] = getJson("/api/v1/analytics/today");
+            return todayJson[0] != null
+                    && new BigDecimal(todayJson[0].getString("energyKwh")).compareTo(expectedKwh) == 0;
+        });
+
+        // THEN the JSON sums, counts, and finds the peak 15-minute demand (kWh in the quarter / 0.25 h)
+        JsonObject json = todayJson[0];
+        assertThat(json.getString("day")).isEqualTo(today);
+        assertThat(json.getLong("activeDevices")).isEqualTo(perDevice.size());
+        assertThat(new BigDecimal(json.getString("peakDemandKw")))
+                .isEqualByComparingTo(Energy.toKwhExact(peakMwh).multiply(BigDecimal.valueOf(4)));
+        BigDecimal hoursSum = json.getJsonArray("hours").stream().map(JsonObject.class::cast)
+                .map(h -> new BigDecimal(h.getString("kwh"))).reduce(BigDecimal.ZERO, BigDecimal::add);
+        assertThat(hoursSum).isEqualByComparingTo(expectedKwh);
+
+        // AND the top consumers come from the Redis sorted set, largest first
+        JsonObject top = getJson("/api/v1/analytics/top-consumers?limit=5");
+        assertThat(top.getString("source")).isEqualTo("redis");
+        JsonArray consumers = top.getJsonArray("consumers");
+        List<String> expectedOrder = perDevice.entrySet().stream()
+                .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).map(Map.Entry::getKey).toList();
+        assertThat(consumers.stream().map(c -> ((JsonObject) c).getString("deviceId")).toList())
+                .containsExactlyElementsOf(expectedOrder);
+
+        // AND the same figures are Prometheus gauges without per-device labels
+        assertThat(gauge("energy.analytics.energy.today.kwh")).isEqualTo(expectedKwh.doubleValue());
+        assertThat(gauge("energy.analytics.active.devices")).isEqualTo(perDevice.size());
+        String scrape = scrape();
+        assertThat(scrape).contains("energy_analytics_hour_energy_kwh{hour=\"00\"}")
+                .doesNotContain("deviceId=").doesNotContain("device_id=");
+    }
+
+    @Test
+    void countersReconcileOnceTheQueueHasDrained() throws Exception {
+        // GIVEN valid, invalid and resent readings
+        String device = "rec-" + System.nanoTime();
+        String token = platform.provision(device);
+        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofDays(3));
+        List<Reading> readings = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            readings.add(PlatformHarness.reading(device, base.plus(Duration.ofMinutes(15L * i)), 0.25, i));
+        }
+        for (int i = 0; i < 20; i++) {
+            readings.add(PlatformHarness.reading(device, base, -1.0, 1000 + i));
+        }
+        platform.stream(token, readings, 64);
+        platform.stream(token, readings.subList(0, 50), 64);
+
+        // THEN received = accepted + rejected, and accepted = stored + duplicates once billing has caught up
+        PlatformHarness.await("accepted = stored + duplicates", Duration.ofSeconds(30), () ->
+                platform.counter("energy.readings.accepted")
+                        == platform.counter("energy.readings.stored") + platform.counter("energy.readings.duplicates"));
+        assertThat(platform.counter("energy.readings.received"))
+                .isEqualTo(platform.counter("energy.readings.accepted") + platform.counter("energy.readings.rejected"));
+        assertThat(platform.counter("energy.readings.rejected")).isGreaterThanOrEqualTo(20);
+        assertThat(platform.counter("energy.readings.duplicates")).isGreaterThanOrEqualTo(50);
+    }
+
+    @Test
+    void metricsEndpointServesPlatformAndVertxMetricsAndHealthIsReady() throws Exception {
+        String scrape = scrape();
+        assertThat(scrape).contains("energy_readings_received_total")
+                .contains("energy_readings_rejected_total{reason=\"usage_negative\"}")
+                .contains("energy_publish_confirm_latency_seconds_bucket")
+                .contains("energy_queue_backlog_messages")
+                .contains("vertx_");
+        HttpResponse<String> live = get("/health/live");
+        assertThat(live.statusCode()).isEqualTo(200);
+        HttpResponse<String> ready = get("/health/ready");
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        assertThat(ready.body()).contains("broker").contains("mongodb").contains("redis");
+    }
+
+    @Test
+    void aNodeWhoseRedisIsUnreachableIsLiveButNotReady() throws Exception {
+        try (PlatformHarness broken = new PlatformHarness(config -> config.getJsonObject("redis")
+                .put("connectionString", "redis://127.0.0.1:1"))) {
+            HttpResponse<String> live = get(broken, "/health/live");
+            assertThat(live.statusCode()).isEqualTo(200);
+            HttpResponse<String> ready = get(broken, "/health/ready");
+            assertThat(ready.statusCode()).isEqualTo(503);
+            JsonObject body = new JsonObject(ready.body());
+            JsonObject redis = body.getJsonArray("checks").stream().map(JsonObject.class::cast)
+                    .filter(c -> "redis".equals(c.getString("id"))).findFirst().orElseThrow();
+            assertThat(redis.getString("status")).isEqualTo("DOWN");
+        }
+    }
+
+    private static JsonObject getJson(String path) {
+        try {
+            HttpResponse<String> response = platform.httpSend("GET", path, platform.viewerToken, null);
+            return response.statusCode() == 200 ? new JsonObject(response.body()) : null;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static double gauge(String name) {
+        return platform.node.metrics().get(name).gauge().value();
+    }
+
+    private static String scrape() throws Exception {
+        return get("/metrics").body();
+    }
+
+    private static HttpResponse<String> get(String path) throws Exception {
+        return get(platform, path);
+    }
+
+    private static HttpResponse<String> get(PlatformHarness harness, String path) throws Exception {
+        return harness.http.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + harness.node.metricsPort() + path))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+}
