@@ -38,28 +38,29 @@ import java.util.function.BooleanSupplier;
  * A whole node (every role) wired exactly as the launcher wires it, against the real RabbitMQ and Redis on loopback
  * and a {@code mongo-java-server} standing in for MongoDB; plus the clients a logger and an operator use.
  * Each harness has its own queue names and Redis key prefix, so harnesses do not see each other's data.
+ * Public so that tests of other packages (observability) can start a node the same way.
  */
-final class PlatformHarness implements AutoCloseable {
+public final class PlatformHarness implements AutoCloseable {
 
     static final String JWT_SECRET = "end-to-end-test-secret-0123456789abcdef";
 
     final Vertx vertx;
     final MongoServer mongoServer;
     final JsonObject config;
-    final Node node;
+    public final Node node;
     final ManagedChannel channel;
     final HttpClient http = HttpClient.newHttpClient();
     final String suffix = "." + UUID.randomUUID();
     final String adminToken;
     final String viewerToken;
 
-    PlatformHarness() throws Exception {
+    public PlatformHarness() throws Exception {
         this(config -> {
         });
     }
 
     /** @param customize adjusts the node's configuration before it starts */
-    PlatformHarness(java.util.function.Consumer<JsonObject> customize) throws Exception {
+    public PlatformHarness(java.util.function.Consumer<JsonObject> customize) throws Exception {
         mongoServer = new MongoServer(new MemoryBackend());
         InetSocketAddress mongoAddress = mongoServer.bind();
         config = ConfigLoader.load(null, Map.of());
@@ -93,7 +94,7 @@ final class PlatformHarness implements AutoCloseable {
     }
 
     /** Provisions a device through the operator API and returns its token. */
-    String provision(String deviceId) throws Exception {
+    public String provision(String deviceId) throws Exception {
         HttpResponse<String> response = httpSend("POST", "/api/v1/devices", adminToken,
                 new JsonObject().put("deviceId", deviceId).put("name", "test meter").encode());
         if (response.statusCode() != 201) {
@@ -132,7 +133,7 @@ final class PlatformHarness implements AutoCloseable {
         return MetadataUtils.newAttachHeadersInterceptor(headers);
     }
 
-    static Reading reading(String deviceId, Instant end, double kwh, long seq) {
+    public static Reading reading(String deviceId, Instant end, double kwh, long seq) {
         return Reading.newBuilder()
                 .setDeviceId(deviceId)
                 .setTimestamp(Timestamp.newBuilder().setSeconds(end.getEpochSecond()).setNanos(end.getNano()))
@@ -146,7 +147,7 @@ final class PlatformHarness implements AutoCloseable {
      * Streams the readings on one call with at most {@code window} unacknowledged, and returns every ack once the
      * server has completed the call.
      */
-    List<ReadingAck> stream(String token, List<Reading> readings, int window) throws Exception {
+    public List<ReadingAck> stream(String token, List<Reading> readings, int window) throws Exception {
         List<ReadingAck> acks = Collections.synchronizedList(new ArrayList<>());
         CompletableFuture<Void> done = new CompletableFuture<>();
         Semaphore permits = new Semaphore(window);
@@ -180,7 +181,7 @@ final class PlatformHarness implements AutoCloseable {
     }
 
     /** Waits until the condition holds (polling, off the event loop), failing after the timeout. */
-    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    public static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -190,7 +191,7 @@ final class PlatformHarness implements AutoCloseable {
         }
     }
 
-    double counter(String name) {
+    public double counter(String name) {
         return node.metrics().find(name).counters().stream().mapToDouble(c -> c.count()).sum();
     }
 
