@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts / stops the backing services the tests need, on loopback only, in a scratch folder:
 #   .ci/services.sh start   RabbitMQ (5672) and Redis (6379); skips one that already answers
+# (the prometheus and docker-compose packages are installed here too: tests and .ci/check-deploy.sh use them)
 #   .ci/services.sh stop    stops what `start` started (by the PIDs it recorded), nothing else
 # Installs the Debian packages first when they are missing and we are root.
 set -euo pipefail
@@ -14,6 +15,8 @@ ensure_packages() {
   local missing=()
   command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
   command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v prometheus >/dev/null || missing+=(prometheus)
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then echo "missing ${missing[*]}; install them (apt-get install ${missing[*]})" >&2; exit 1; fi
     apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
