@@ -75,7 +75,7 @@ public final class IngestBenchmark implements java.util.concurrent.Callable<Inte
         String token = adminToken != null ? adminToken : mintAdminToken();
         String runId = UUID.randomUUID().toString().substring(0, 8);
         List<String> deviceTokens = new ArrayList<>();
-        HttpClient httpClient = HttpClient.newHttpClient();
+        HttpClient httpClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(java.time.Duration.ofSeconds(5)).build();
         for (int i = 0; i < loggers; i++) {
             String deviceId = "bench-" + runId + "-" + i;
             HttpResponse<String> response = httpClient.send(HttpRequest.newBuilder(URI.create(http + "/api/v1/devices"))

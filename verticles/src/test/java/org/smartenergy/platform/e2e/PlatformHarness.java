@@ -49,7 +49,7 @@ public final class PlatformHarness implements AutoCloseable {
     final JsonObject config;
     public final Node node;
     final ManagedChannel channel;
-    final HttpClient http = HttpClient.newHttpClient();
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(java.time.Duration.ofSeconds(5)).build();
     final String suffix = "." + UUID.randomUUID();
     final String adminToken;
     final String viewerToken;

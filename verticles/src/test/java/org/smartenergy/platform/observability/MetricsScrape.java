@@ -18,7 +18,7 @@ record MetricsScrape(String text) {
     private static final Pattern SAMPLE_NAME = Pattern.compile("^([a-zA-Z_:][\\w:]*)");
 
     static MetricsScrape of(int port) throws IOException, InterruptedException {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpResponse<String> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(java.time.Duration.ofSeconds(5)).build().send(
                 HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
                         .timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -40,7 +40,7 @@ class PrometheusScrapeIT {
     private static final Duration WAIT = Duration.ofSeconds(45);
     private static final SampleTraffic TRAFFIC = new SampleTraffic(20, 3, 2);
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(java.time.Duration.ofSeconds(5)).build();
     private static PlatformHarness platform;
     private static Path workDir;
     private static long prometheusPid = -1;
