@@ -5,6 +5,8 @@ import com.hazelcast.config.FileSystemXmlConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.smartenergy.platform.bench.IngestBenchmark;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -112,7 +115,14 @@ public final class Main implements Callable<Integer> {
             return 0;
         }
 
-        private static Vertx createVertx(JsonObject config, PrometheusMeterRegistry registry) throws Exception {
+        /**
+         * A plain Vert.x, or a clustered one: Hazelcast from {@code cluster.configFile} with the {@code cluster.*}
+         * options filled into its placeholders, and the clustered event bus (the gateway -> ingestion path across
+         * nodes) on {@code cluster.publicAddress}:{@code cluster.eventBusPort}. Without an explicit host Vert.x would
+         * take the Hazelcast member address, which is not always the one other nodes can reach (several interfaces,
+         * containers); an empty {@code cluster.publicAddress} keeps that behaviour (Kubernetes: the pod address).
+         */
+        static Vertx createVertx(JsonObject config, PrometheusMeterRegistry registry) throws Exception {
             JsonObject cluster = config.getJsonObject("cluster");
             VertxBuilder builder = Node.vertxBuilder(registry);
             if (!cluster.getBoolean("enabled")) {
@@ -122,13 +132,27 @@ public final class Main implements Callable<Integer> {
             if (!Files.isReadable(file)) {
                 throw new FileNotFoundException("cluster.configFile " + file + " is not readable");
             }
-            java.util.Properties placeholders = new java.util.Properties();
+            String publicAddress = cluster.getString("publicAddress", "").trim();
+            int eventBusPort = cluster.getInteger("eventBusPort");
+            if (eventBusPort < 0 || eventBusPort > 65535) {
+                throw new IllegalArgumentException("cluster.eventBusPort must be 0 (any free port) to 65535: " + eventBusPort);
+            }
+            Properties placeholders = new Properties();
+            placeholders.setProperty("sep.cluster.name", cluster.getString("name"));
             placeholders.setProperty("sep.cluster.members", cluster.getString("members"));
             placeholders.setProperty("sep.cluster.port", String.valueOf(cluster.getInteger("port")));
-            placeholders.setProperty("sep.cluster.interface", cluster.getString("publicAddress"));
+            placeholders.setProperty("sep.cluster.interface", publicAddress.isEmpty() ? "127.0.0.1" : publicAddress);
             placeholders.setProperty("sep.cluster.k8sService", cluster.getString("k8sService"));
             Config hazelcast = new FileSystemXmlConfig(file.toFile(), placeholders);
-            return builder.withClusterManager(new HazelcastClusterManager(hazelcast))
+            EventBusOptions eventBus = new EventBusOptions().setPort(eventBusPort);
+            if (!publicAddress.isEmpty()) {
+                eventBus.setHost(publicAddress).setClusterPublicHost(publicAddress);
+            }
+            LOG.info("joining cluster [name: {}, members: {}, hazelcast port: {}, event bus: {}:{}]",
+                    hazelcast.getClusterName(), cluster.getString("members"), cluster.getInteger("port"),
+                    publicAddress.isEmpty() ? "<hazelcast member address>" : publicAddress, eventBusPort);
+            return builder.with(new VertxOptions().setEventBusOptions(eventBus).setMetricsOptions(Node.metricsOptions()))
+                    .withClusterManager(new HazelcastClusterManager(hazelcast))
                     .buildClustered()
                     .await(2, TimeUnit.MINUTES);
         }

@@ -80,10 +80,13 @@ public final class Node {
      */
     public static VertxBuilder vertxBuilder(PrometheusMeterRegistry registry) {
         return Vertx.builder()
-                .with(new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
-                        .setEnabled(true)
-                        .setJvmMetricsEnabled(true)))
+                .with(new VertxOptions().setMetricsOptions(metricsOptions()))
                 .withMetrics(new MicrometerMetricsFactory(registry));
+    }
+
+    /** @return Vert.x metrics switched on, JVM metrics included; keep them when replacing the builder's options */
+    public static MicrometerMetricsOptions metricsOptions() {
+        return new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true);
     }
 
     /**

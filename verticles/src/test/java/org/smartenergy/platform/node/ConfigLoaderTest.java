@@ -66,4 +66,31 @@ class ConfigLoaderTest {
         assertThat(Role.parse("all")).containsExactlyInAnyOrder(Role.values());
         assertThatThrownBy(() -> Role.parse("gateway,billling")).hasMessageContaining("billling");
     }
+
+    @Test
+    void theReadmeTableDocumentsEveryOptionWithItsVariableAndDefault() throws Exception {
+        // GIVEN the README's configuration table (surefire runs in verticles/)
+        String readme = Files.readString(Path.of("..", "README.md"));
+        // THEN each option of defaults.json has a row: option, environment variable, default as JSON
+        JsonObject defaults = ConfigLoader.defaults();
+        java.util.List<String> missing = new java.util.ArrayList<>();
+        collectRows(defaults, "", readme, missing);
+        assertThat(missing).as("options without a correct README row").isEmpty();
+    }
+
+    private static void collectRows(JsonObject json, String path, String readme, java.util.List<String> missing) {
+        for (String key : json.fieldNames()) {
+            String p = path.isEmpty() ? key : path + "." + key;
+            Object value = json.getValue(key);
+            if (value instanceof JsonObject nested) {
+                collectRows(nested, p, readme, missing);
+                continue;
+            }
+            String shown = value instanceof String str ? "\"" + str + "\"" : String.valueOf(value);
+            String row = "| `" + p + "` | `" + ConfigLoader.envName(p) + "` | `" + shown + "` |";
+            if (!readme.contains(row)) {
+                missing.add(row);
+            }
+        }
+    }
 }
