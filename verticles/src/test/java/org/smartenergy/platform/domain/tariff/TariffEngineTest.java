@@ -322,6 +322,17 @@ class TariffEngineTest {
         assertThat(bill.total()).isEqualTo(d("41.33"));
     }
 
+    @Test
+    void roundsEachTaxHalfEven() {
+        // 10 kWh x 0.05 = 0.50; 5% of 0.50 = 0.025 -> 0.02; 10 kWh x 0.07 = 0.70; 5% of 0.70 = 0.035 -> 0.04
+        List<MeterReading> tenKwh = List.of(reading("2026-01-02T10:00:00Z", 3600, "10"));
+
+        assertThat(TariffEngine.rate(tariff().energy(flat("0.05")).tax("T", "5").build(), JANUARY, tenKwh).taxTotal())
+                .isEqualTo(d("0.02"));
+        assertThat(TariffEngine.rate(tariff().energy(flat("0.07")).tax("T", "5").build(), JANUARY, tenKwh).taxTotal())
+                .isEqualTo(d("0.04"));
+    }
+
     /** Day bands by wall clock: night 00:00-06:00 at 0.10, day 06:00-22:00 at 0.20, evening 22:00-24:00 at 0.30. */
     private static Tariff wallClockBands(ZoneId zone) {
         return tariff().zone(zone).standing("0.50").energy(tou(allYear(
@@ -367,6 +378,21 @@ class TariffEngineTest {
                 wholeDay(TariffFixtures.BERLIN, spring, 3600, "1")).total()).isEqualTo(d("2.80"));
         assertThat(TariffEngine.rate(tariff, new BillingPeriod(autumn, autumn.plusDays(1)),
                 wholeDay(TariffFixtures.BERLIN, autumn, 3600, "1")).total()).isEqualTo(d("3.00"));
+    }
+
+    @Test
+    void demandWindowsFollowElapsedTimeSoTheRepeatedFallBackHourIsNotAddedUp() {
+        // Berlin 25 Oct 2026: 02:00-02:15 happens twice (00:00Z-00:15Z in CEST, 01:00Z-01:15Z in CET), 1 kWh each.
+        // They are two windows of 1 kWh / 0.25 h = 4 kW each (not one 8 kW wall-clock window): 4 x 1.00 = 4.00
+        Tariff tariff = tariff().zone(TariffFixtures.BERLIN).energy(flat("0"))
+                .demand("1.00", DemandCharge.Basis.PER_KW, 15).build();
+
+        Bill bill = TariffEngine.rate(tariff, period("2026-10-01", "2026-11-01"), List.of(
+                reading("2026-10-25T00:15:00Z", 900, "1"),
+                reading("2026-10-25T01:15:00Z", 900, "1")));
+
+        assertThat(line(bill, "Demand charge").quantity()).isEqualByComparingTo("4");
+        assertThat(line(bill, "Demand charge").description()).contains("window starting 2026-10-25T02:00+02:00");
     }
 
     @Test
