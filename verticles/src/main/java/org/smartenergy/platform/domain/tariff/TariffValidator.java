@@ -1,0 +1,237 @@
+package org.smartenergy.platform.domain.tariff;
+
+import java.math.BigDecimal;
+import java.time.LocalTime;
+import java.time.MonthDay;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** The whole-tariff checks behind {@link Tariff}'s constructor. Collects every problem rather than stopping at one. */
+final class TariffValidator {
+
+    static final int MINUTES_PER_DAY = 1440;
+
+    private TariffValidator() {
+    }
+
+    static List<String> problems(String id, int version, Currency currency, ZoneId zone, BillingCycle cycle,
+                                 EnergyCharge energy, List<Rider> riders, BigDecimal standing, DemandCharge demand,
+                                 List<Tax> taxes) {
+        List<String> p = new ArrayList<>();
+        if (id == null || id.isBlank()) {
+            p.add("id is missing");
+        }
+        if (version < 1) {
+            p.add("version must be 1 or more, was " + version);
+        }
+        if (currency == null) {
+            p.add("currency is missing");
+        } else if (currency.getDefaultFractionDigits() < 0) {
+            p.add("currency " + currency.getCurrencyCode() + " has no minor unit and cannot be billed in");
+        }
+        if (zone == null) {
+            p.add("zone is missing");
+        }
+        if (cycle == null) {
+            p.add("billing cycle is missing");
+        } else if (cycle.anchorDay() < 1 || cycle.anchorDay() > 28) {
+            p.add("billing cycle anchor day must be 1 to 28, was " + cycle.anchorDay());
+        }
+        Set<String> bandNames = new HashSet<>();
+        if (energy == null) {
+            p.add("energy charge is missing");
+        } else if (energy instanceof EnergyCharge.Flat flat) {
+            notNegative(p, "flat energy price", flat.pricePerKwh());
+        } else if (energy instanceof EnergyCharge.Tiered tiered) {
+            checkTiers(p, tiered);
+        } else if (energy instanceof EnergyCharge.TimeOfUse tou) {
+            checkTimeOfUse(p, tou, bandNames);
+        }
+        for (Rider rider : riders) {
+            if (rider.name().isBlank()) {
+                p.add("a rider has no name");
+            }
+        }
+        if (standing.signum() < 0) {
+            p.add("standing charge per day must not be negative, was " + standing.toPlainString());
+        }
+        if (demand != null) {
+            notNegative(p, "demand price", demand.price());
+            int w = demand.windowMinutes();
+            if (w < 1 || w > 60 || 60 % w != 0) {
+                p.add("demand window must be a divisor of 60 minutes (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), was " + w);
+            }
+            if (!demand.bands().isEmpty() && !(energy instanceof EnergyCharge.TimeOfUse)) {
+                p.add("demand limited to bands " + demand.bands() + " needs a time-of-use energy charge");
+            } else {
+                for (String band : demand.bands()) {
+                    if (!bandNames.contains(band)) {
+                        p.add("demand names unknown band '" + band + "'");
+                    }
+                }
+            }
+        }
+        Set<String> taxNames = new HashSet<>();
+        for (Tax tax : taxes) {
+            if (tax.name().isBlank()) {
+                p.add("a tax has no name");
+            } else if (!taxNames.add(tax.name())) {
+                p.add("tax '" + tax.name() + "' is listed twice");
+            }
+            if (tax.percent().signum() < 0) {
+                p.add("tax '" + tax.name() + "' must not be negative, was " + tax.percent().toPlainString() + "%");
+            }
+        }
+        return p;
+    }
+
+    private static void notNegative(List<String> p, String what, BigDecimal price) {
+        if (price.signum() < 0) {
+            p.add(what + " must not be negative, was " + price.toPlainString() + " (use a rider for a credit)");
+        }
+    }
+
+    private static void checkTiers(List<String> p, EnergyCharge.Tiered tiered) {
+        List<EnergyCharge.Tier> tiers = tiered.tiers();
+        if (tiers.isEmpty()) {
+            p.add("tiered energy charge has no tiers");
+            return;
+        }
+        BigDecimal previous = BigDecimal.ZERO;
+        for (int i = 0; i < tiers.size(); i++) {
+            EnergyCharge.Tier tier = tiers.get(i);
+            int n = i + 1;
+            notNegative(p, "tier " + n + " price", tier.pricePerKwh());
+            boolean last = i == tiers.size() - 1;
+            if (tier.upToKwh() == null) {
+                if (!last) {
+                    p.add("tier " + n + " has no threshold but is not the last tier");
+                }
+                continue;
+            }
+            if (last) {
+                p.add("the last tier (" + n + ") must have no threshold: it takes all remaining kWh");
+            }
+            if (tier.upToKwh().signum() <= 0) {
+                p.add("tier " + n + " threshold must be positive, was " + tier.upToKwh().toPlainString() + " kWh");
+            } else if (tier.upToKwh().compareTo(previous) <= 0) {
+                p.add("tier thresholds out of order: tier " + n + " (" + tier.upToKwh().toPlainString()
+                        + " kWh) must be above tier " + i + " (" + previous.toPlainString() + " kWh)");
+            }
+            if (tier.upToKwh().stripTrailingZeros().scale() > 6) {
+                p.add("tier " + n + " threshold has more than 6 decimals (finer than a mWh)");
+            }
+            if (tier.upToKwh().signum() > 0) {
+                previous = previous.max(tier.upToKwh());
+            }
+        }
+    }
+
+    private static void checkTimeOfUse(List<String> p, EnergyCharge.TimeOfUse tou, Set<String> bandNames) {
+        if (tou.seasons().isEmpty()) {
+            p.add("time-of-use energy charge has no seasons");
+            return;
+        }
+        Set<String> seasonNames = new HashSet<>();
+        for (EnergyCharge.Season season : tou.seasons()) {
+            if (season.name().isBlank()) {
+                p.add("a season has no name");
+            } else if (!seasonNames.add(season.name())) {
+                p.add("season '" + season.name() + "' is defined twice");
+            }
+            for (EnergyCharge.Band band : season.bands()) {
+                String where = "season '" + season.name() + "' band '" + band.name() + "'";
+                if (band.name().isBlank()) {
+                    p.add("season '" + season.name() + "' has a band with no name");
+                }
+                bandNames.add(band.name());
+                if (band.dayTypes().isEmpty()) {
+                    p.add(where + " applies to no day type");
+                }
+                if (band.from().getSecond() != 0 || band.from().getNano() != 0
+                        || band.to().getSecond() != 0 || band.to().getNano() != 0) {
+                    p.add(where + " times must be whole minutes");
+                }
+                if (band.pricePerKwh().signum() < 0) {
+                    p.add(where + " price must not be negative, was " + band.pricePerKwh().toPlainString()
+                            + " (use a rider for a credit)");
+                }
+            }
+            for (DayType dayType : DayType.values()) {
+                checkMinuteCoverage(p, season, dayType);
+            }
+        }
+        checkSeasonCoverage(p, tou.seasons());
+    }
+
+    private static void checkMinuteCoverage(List<String> p, EnergyCharge.Season season, DayType dayType) {
+        List<List<String>> owners = new ArrayList<>();
+        for (int m = 0; m < MINUTES_PER_DAY; m++) {
+            List<String> here = new ArrayList<>();
+            for (EnergyCharge.Band band : season.bands()) {
+                if (band.dayTypes().contains(dayType) && band.containsMinute(m)) {
+                    here.add("'" + band.name() + "'");
+                }
+            }
+            owners.add(here);
+        }
+        int start = 0;
+        while (start < MINUTES_PER_DAY) {
+            int end = start;
+            while (end < MINUTES_PER_DAY && owners.get(end).equals(owners.get(start))) {
+                end++;
+            }
+            List<String> who = owners.get(start);
+            String range = clock(start) + "-" + clock(end);
+            String where = "season '" + season.name() + "', " + dayType;
+            if (who.isEmpty()) {
+                p.add(where + ": " + range + " is not covered by any band (gap)");
+            } else if (who.size() > 1) {
+                p.add(where + ": " + range + " is covered by several bands " + String.join(", ", who) + " (overlap)");
+            }
+            start = end;
+        }
+    }
+
+    private static void checkSeasonCoverage(List<String> p, List<EnergyCharge.Season> seasons) {
+        // 2024 is a leap year: walking it visits every month-day, 29 February included
+        MonthDay runStart = null;
+        String runProblem = null;
+        MonthDay previous = null;
+        for (java.time.LocalDate d = java.time.LocalDate.of(2024, 1, 1); d.getYear() == 2024; d = d.plusDays(1)) {
+            MonthDay day = MonthDay.from(d);
+            List<String> in = new ArrayList<>();
+            for (EnergyCharge.Season s : seasons) {
+                if (s.contains(day)) {
+                    in.add("'" + s.name() + "'");
+                }
+            }
+            String problem = in.isEmpty() ? "in no season (gap)"
+                    : in.size() > 1 ? "in several seasons " + String.join(", ", in) + " (overlap)" : null;
+            if (!java.util.Objects.equals(problem, runProblem)) {
+                if (runProblem != null) {
+                    p.add("days " + md(runStart) + " to " + md(previous) + " are " + runProblem);
+                }
+                runStart = day;
+                runProblem = problem;
+            }
+            previous = day;
+        }
+        if (runProblem != null) {
+            p.add("days " + md(runStart) + " to " + md(previous) + " are " + runProblem);
+        }
+    }
+
+    private static String md(MonthDay d) {
+        return String.format(Locale.ROOT, "%02d-%02d", d.getMonthValue(), d.getDayOfMonth());
+    }
+
+    private static String clock(int minute) {
+        return minute == MINUTES_PER_DAY ? "24:00" : LocalTime.of(minute / 60, minute % 60).toString();
+    }
+}
