@@ -83,9 +83,12 @@ public final class GatewayVerticle extends VerticleBase {
                         .setHost(options.host())
                         .setPort(options.grpcPort()))
                 .requestHandler(grpc);
+        // plain HTTP/1.1: a JSON API gains nothing from h2c, and the JDK HttpClient's h2c upgrade against this
+        // server was seen to hang a request indefinitely
         httpServer = vertx.createHttpServer(new HttpServerOptions()
                         .setHost(options.host())
-                        .setPort(options.httpPort()))
+                        .setPort(options.httpPort())
+                        .setHttp2ClearTextEnabled(false))
                 .requestHandler(api.router());
 
         return Future.all(grpcServer.listen(), httpServer.listen())

@@ -182,7 +182,8 @@ public final class Node {
         if (port < 0) {
             return Future.succeededFuture();
         }
-        return vertx.createHttpServer()
+        // HTTP/1.1 only, like the operator API (see GatewayVerticle): scrapers and probes need nothing else
+        return vertx.createHttpServer(new io.vertx.core.http.HttpServerOptions().setHttp2ClearTextEnabled(false))
                 .requestHandler(req -> {
                     if ("/metrics".equals(req.path())) {
                         req.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8")

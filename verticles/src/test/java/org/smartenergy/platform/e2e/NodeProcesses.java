@@ -80,7 +80,7 @@ final class NodeProcesses implements AutoCloseable {
     final Vertx vertx = Vertx.vertx();
     final MongoServer mongoServer = new MongoServer(new MemoryBackend());
     final MongoClient mongo;
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private final String testName;
     private final Path jar;
     private final Path clusterConfig;

@@ -36,7 +36,7 @@ import static org.smartenergy.platform.gateway.GatewayHarness.await;
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class GatewayOperatorApiTest {
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private GatewayHarness gateway;
 
     @BeforeEach
