@@ -110,7 +110,16 @@ public final class LoggerSimulator implements Callable<Integer> {
                 devices, rate, count, duration, intervalSeconds, window, duplicatePercent, outOfOrderPercent,
                 invalidPercent, backfill);
         Simulation simulation = start(settings);
-        Thread hook = new Thread(simulation::stop, "simulator-stop");
+        CountDownLatch reported = new CountDownLatch(1);
+        // Ctrl-C: stop sending, then give the main thread time to collect the last acks and print the summary
+        Thread hook = new Thread(() -> {
+            simulation.stop();
+            try {
+                reported.await(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "simulator-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         long started = System.nanoTime();
         long lastSent = 0;
@@ -123,6 +132,8 @@ public final class LoggerSimulator implements Callable<Integer> {
         simulation.close();
         Stats s = simulation.stats();
         System.out.print(s.summary((System.nanoTime() - started) / 1e9));
+        System.out.flush();
+        reported.countDown();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {

@@ -3,15 +3,19 @@ package org.smartenergy.platform.node;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.apache.qpid.server.SystemLauncher;
+import org.apache.qpid.server.SystemLauncherListener;
+import org.apache.qpid.server.model.SystemConfig;
 import org.smartenergy.platform.queue.QueueTopology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.reflect.Field;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An AMQP 0-9-1 broker inside the process (Apache Qpid Broker-J) for {@code standalone} mode, on 127.0.0.1 only,
@@ -76,8 +80,15 @@ final class EmbeddedAmqpBroker implements AutoCloseable {
         attributes.put("initialConfigurationLocation", initialConfig.toExternalForm());
         attributes.put("startupLoggedToSystemOut", false);
         attributes.put("context", context);
-        SystemLauncher launcher = new SystemLauncher();
+        AtomicReference<SystemConfig<?>> systemConfig = new AtomicReference<>();
+        SystemLauncher launcher = new SystemLauncher(new SystemLauncherListener.DefaultSystemLauncherListener() {
+            @Override
+            public void onContainerResolve(SystemConfig<?> config) {
+                systemConfig.set(config);
+            }
+        });
         launcher.startup(attributes);
+        removeBrokerShutdownHook(systemConfig.get());
         LOG.info("embedded AMQP 0-9-1 broker (Qpid Broker-J) on 127.0.0.1:{} [store: {}]", port, dir);
         return new EmbeddedAmqpBroker(launcher);
     }
@@ -100,6 +111,31 @@ final class EmbeddedAmqpBroker implements AutoCloseable {
                                 .put("maximumDeliveryAttempts", MAX_DELIVERY_ATTEMPTS)
                                 .put("alternateBinding",
                                         new JsonObject().put("destination", topology.deadLetterExchange()))));
+    }
+
+    /**
+     * Broker-J registers a JVM shutdown hook that stops the broker; on SIGTERM it would race the node's own orderly
+     * shutdown (in-flight confirms, acks) and cut its connections first. The owner of this object closes the broker
+     * after the node instead. Broker-J offers no switch for the hook, hence reflection on its field.
+     */
+    private static void removeBrokerShutdownHook(SystemConfig<?> systemConfig) {
+        try {
+            Object broker = systemConfig.getContainer();
+            for (Class<?> c = broker.getClass(); c != null; c = c.getSuperclass()) {
+                try {
+                    Field field = c.getDeclaredField("_shutdownHook");
+                    field.setAccessible(true);
+                    Runtime.getRuntime().removeShutdownHook((Thread) field.get(broker));
+                    return;
+                } catch (NoSuchFieldException next) {
+                    // look in the superclass
+                }
+            }
+            LOG.warn("Broker-J shutdown hook not found; on SIGTERM the broker may stop before the node");
+        } catch (Exception | LinkageError e) {
+            LOG.warn("cannot remove Broker-J's shutdown hook; on SIGTERM the broker may stop before the node: {}",
+                    e.toString());
+        }
     }
 
     @Override
