@@ -66,6 +66,10 @@ final class EmbeddedAmqpBroker implements AutoCloseable {
         if (initialConfig == null) {
             throw new IllegalStateException(INITIAL_CONFIG + " missing from the classpath");
         }
+        // Derby writes derby.log into the working directory unless told otherwise
+        if (System.getProperty("derby.stream.error.file") == null) {
+            System.setProperty("derby.stream.error.file", dir.resolve("derby.log").toString());
+        }
         Map<String, String> context = new HashMap<>();
         context.put("qpid.work_dir", dir.toString());
         context.put("qpid.amqp_port", String.valueOf(port));
