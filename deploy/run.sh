@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# README's run command on a fresh clone with only a JDK 17: builds the jar with the Maven wrapper when it is missing
+# or older than the sources, then runs `standalone` (embedded AMQP broker, Redis and MongoDB-compatible store under
+# run/standalone, built-in logger simulator). Arguments go to the standalone command (e.g. --no-simulator,
+# --config FILE); SEP_* environment variables override options as usual. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JAR=verticles/target/energy-platform.jar
+if [ ! -f "$JAR" ] || [ -n "$(find proto verticles/src verticles/pom.xml pom.xml -newer "$JAR" -type f 2>/dev/null | head -1)" ]; then
+  ./mvnw -B -q -ntp package -DskipTests
+fi
+exec java -jar "$JAR" standalone "$@"
