@@ -18,17 +18,8 @@ import java.util.concurrent.Callable;
         description = "Stream readings from N simulated loggers through a running node and print throughput and ack latency.")
 public final class IngestBenchmark implements Callable<Integer> {
 
-    @Option(names = "--grpc", defaultValue = "127.0.0.1:50051", description = "Gateway gRPC address (default: ${DEFAULT-VALUE}).")
-    String grpc;
-
-    @Option(names = "--http", defaultValue = "http://127.0.0.1:8080", description = "Gateway operator API (default: ${DEFAULT-VALUE}).")
-    String http;
-
-    @Option(names = "--admin-token", description = "Operator JWT with role admin; minted from --config's gateway.jwtSecret if absent.")
-    String adminToken;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "Node configuration, to mint an admin token.")
-    Path config;
+    @picocli.CommandLine.Mixin
+    GatewayTarget target = new GatewayTarget();
 
     @Option(names = "--loggers", defaultValue = "20", description = "Simulated loggers, one device and one stream each (default: ${DEFAULT-VALUE}).")
     int loggers;
@@ -44,10 +35,10 @@ public final class IngestBenchmark implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String token = adminToken != null ? adminToken : LoggerSimulator.mintAdminToken(config, "bench");
+        String token = target.adminToken("bench");
         // the readings of a run must all lie within ingestion.maxAge, so the backfill is as long as they need
         Duration backfill = Duration.ofSeconds((long) readingsPerLogger * intervalSeconds);
-        LoggerSimulator.Settings settings = new LoggerSimulator.Settings(grpc, http, token,
+        LoggerSimulator.Settings settings = new LoggerSimulator.Settings(target.grpc, target.http, token,
                 "bench-" + UUID.randomUUID().toString().substring(0, 8), loggers, 0, readingsPerLogger, null,
                 intervalSeconds, window, 0, 0, 0, backfill);
         long start = System.nanoTime();

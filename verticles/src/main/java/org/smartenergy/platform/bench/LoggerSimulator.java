@@ -64,17 +64,8 @@ public final class LoggerSimulator implements Callable<Integer> {
 
     private static final Pattern INSTANT = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T[0-9:.]+Z");
 
-    @Option(names = "--grpc", defaultValue = "127.0.0.1:50051", description = "Gateway gRPC address (default: ${DEFAULT-VALUE}).")
-    String grpc;
-
-    @Option(names = "--http", defaultValue = "http://127.0.0.1:8080", description = "Gateway operator API (default: ${DEFAULT-VALUE}).")
-    String http;
-
-    @Option(names = "--admin-token", description = "Operator JWT with role admin; minted from --config's gateway.jwtSecret if absent.")
-    String adminToken;
-
-    @Option(names = "--config", paramLabel = "FILE", description = "Node configuration, to mint an admin token.")
-    Path config;
+    @picocli.CommandLine.Mixin
+    GatewayTarget target = new GatewayTarget();
 
     @Option(names = "--devices", defaultValue = "10", description = "Simulated loggers, one device and one stream each (default: ${DEFAULT-VALUE}).")
     int devices;
@@ -108,8 +99,8 @@ public final class LoggerSimulator implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String token = adminToken != null ? adminToken : mintAdminToken(config, "simulator");
-        Settings settings = new Settings(grpc, http, token, "sim-" + UUID.randomUUID().toString().substring(0, 8),
+        String token = target.adminToken("simulator");
+        Settings settings = new Settings(target.grpc, target.http, token, "sim-" + UUID.randomUUID().toString().substring(0, 8),
                 devices, rate, count, duration, intervalSeconds, window, duplicatePercent, outOfOrderPercent,
                 invalidPercent, backfill);
         Simulation simulation = start(settings);

@@ -71,7 +71,7 @@ public final class Main implements Callable<Integer> {
         ConfigOption configOption = new ConfigOption();
 
         @Option(names = "--roles", paramLabel = "ROLES",
-                description = "Comma-separated roles: gateway,ingestion,billing (default: node.roles, i.e. all).")
+                description = "Comma-separated roles: gateway,ingestion,billing,analytics (default: node.roles, i.e. all).")
         String roles;
 
         @Override
