@@ -69,6 +69,11 @@ public final class BillService {
         this.grace = Objects.requireNonNull(grace, "grace");
     }
 
+    /** @return where tariffs and device assignments are kept */
+    public TariffRepository tariffs() {
+        return tariffs;
+    }
+
     /** @return the clock of this service */
     public Clock clock() {
         return clock;
@@ -170,6 +175,9 @@ public final class BillService {
                                     e.toString());
                             return Future.succeededFuture(0);
                         })
+                        // the bill just issued took the pending adjustments along: the cached one is stale
+                        .compose(issued -> issued == 0 ? Future.succeededFuture(0)
+                                : refreshCache(a.deviceId()).otherwise((Void) null).map(v -> issued))
                         .map(issued -> n + issued));
             }
             return chain;
