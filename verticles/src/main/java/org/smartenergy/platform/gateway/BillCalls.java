@@ -107,7 +107,7 @@ final class BillCalls {
                 .setPeriodStart(json.getString("periodStart"))
                 .setPeriodEnd(json.getString("periodEnd"))
                 .setStatus("issued".equals(json.getString("status")) ? Bill.Status.ISSUED : Bill.Status.OPEN)
-                .setIssuedAt(json.getString("issuedAt", ""))
+                .setIssuedAt(Objects.requireNonNullElse(json.getString("issuedAt"), ""))
                 .setTariffId(tariff.getString("id"))
                 .setTariffVersion(tariff.getInteger("version"))
                 .setCurrency(json.getString("currency"))

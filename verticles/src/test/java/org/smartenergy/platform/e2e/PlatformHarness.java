@@ -130,6 +130,11 @@ public final class PlatformHarness implements AutoCloseable {
                 .withDeadlineAfter(20, TimeUnit.SECONDS);
     }
 
+    org.smartenergy.proto.v1.BillingServiceGrpc.BillingServiceBlockingStub billing(String token) {
+        return org.smartenergy.proto.v1.BillingServiceGrpc.newBlockingStub(channel).withInterceptors(auth(token))
+                .withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
     MeterGatewayGrpc.MeterGatewayStub async(String token) {
         return MeterGatewayGrpc.newStub(channel).withInterceptors(auth(token));
     }
