@@ -2,7 +2,6 @@ package org.smartenergy.platform.e2e;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
@@ -271,10 +270,5 @@ class BillsEndToEndIT {
             throw new IllegalStateException(response.statusCode() + " " + response.body());
         }
         return new JsonObject(response.body());
-    }
-
-    @SuppressWarnings("unused")
-    private static JsonArray bills(JsonObject list) {
-        return list.getJsonArray("bills");
     }
 }
