@@ -18,20 +18,36 @@ import java.util.Objects;
  *                                   {@value #DEFAULT_READINGS_COLLECTION}
  * @param redisKeyPrefix             prefix of every Redis key the usage cache writes. Default
  *                                   {@value #DEFAULT_REDIS_KEY_PREFIX}
+ * @param closeGraceHours            a billing period is closed (its bill issued) this long after its end, so readings
+ *                                   delayed by a logger outage still land on it; later ones become adjustments on
+ *                                   the next bill. Default {@value #DEFAULT_CLOSE_GRACE_HOURS}
+ * @param closeCheckIntervalMs       how often the billing verticle looks for periods to close. Default
+ *                                   {@value #DEFAULT_CLOSE_CHECK_INTERVAL_MS}
  */
 public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long storeRetryMaxBackoffMs,
-                             String readingsCollection, String redisKeyPrefix) {
+                             String readingsCollection, String redisKeyPrefix, int closeGraceHours,
+                             long closeCheckIntervalMs) {
 
     public static final int DEFAULT_PREFETCH = 16;
     public static final long DEFAULT_STORE_RETRY_INITIAL_BACKOFF_MS = 200;
     public static final long DEFAULT_STORE_RETRY_MAX_BACKOFF_MS = 5000;
     public static final String DEFAULT_READINGS_COLLECTION = "usage_days";
     public static final String DEFAULT_REDIS_KEY_PREFIX = "sep:";
+    public static final int DEFAULT_CLOSE_GRACE_HOURS = 48;
+    public static final long DEFAULT_CLOSE_CHECK_INTERVAL_MS = 60_000;
 
     /** All defaults. */
     public static final BillingOptions DEFAULTS = new BillingOptions(DEFAULT_PREFETCH,
             DEFAULT_STORE_RETRY_INITIAL_BACKOFF_MS, DEFAULT_STORE_RETRY_MAX_BACKOFF_MS,
-            DEFAULT_READINGS_COLLECTION, DEFAULT_REDIS_KEY_PREFIX);
+            DEFAULT_READINGS_COLLECTION, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_CLOSE_GRACE_HOURS,
+            DEFAULT_CLOSE_CHECK_INTERVAL_MS);
+
+    /** The options of earlier releases, without period closing (the close settings take their defaults). */
+    public BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long storeRetryMaxBackoffMs,
+                          String readingsCollection, String redisKeyPrefix) {
+        this(prefetch, storeRetryInitialBackoffMs, storeRetryMaxBackoffMs, readingsCollection, redisKeyPrefix,
+                DEFAULT_CLOSE_GRACE_HOURS, DEFAULT_CLOSE_CHECK_INTERVAL_MS);
+    }
 
     public BillingOptions {
         Objects.requireNonNull(readingsCollection, "readingsCollection");
@@ -45,6 +61,14 @@ public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long
         }
         if (readingsCollection.isBlank()) {
             throw new IllegalArgumentException("billing.readingsCollection must not be blank");
+        }
+        if (closeGraceHours < 0 || closeGraceHours > 24 * 90) {
+            throw new IllegalArgumentException("billing.closeGraceHours must be between 0 and 2160, was "
+                    + closeGraceHours);
+        }
+        if (closeCheckIntervalMs < 10) {
+            throw new IllegalArgumentException("billing.closeCheckIntervalMs must be >= 10, was "
+                    + closeCheckIntervalMs);
         }
     }
 
@@ -61,7 +85,9 @@ public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long
                     j.getLong("storeRetryInitialBackoffMs", DEFAULT_STORE_RETRY_INITIAL_BACKOFF_MS),
                     j.getLong("storeRetryMaxBackoffMs", DEFAULT_STORE_RETRY_MAX_BACKOFF_MS),
                     j.getString("readingsCollection", DEFAULT_READINGS_COLLECTION),
-                    j.getString("redisKeyPrefix", DEFAULT_REDIS_KEY_PREFIX));
+                    j.getString("redisKeyPrefix", DEFAULT_REDIS_KEY_PREFIX),
+                    j.getInteger("closeGraceHours", DEFAULT_CLOSE_GRACE_HOURS),
+                    j.getLong("closeCheckIntervalMs", DEFAULT_CLOSE_CHECK_INTERVAL_MS));
         } catch (ClassCastException e) {
             throw new IllegalArgumentException("billing: wrong value type: " + e.getMessage(), e);
         }
@@ -70,22 +96,30 @@ public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long
     /** @return a copy with another prefetch */
     public BillingOptions withPrefetch(int value) {
         return new BillingOptions(value, storeRetryInitialBackoffMs, storeRetryMaxBackoffMs, readingsCollection,
-                redisKeyPrefix);
+                redisKeyPrefix, closeGraceHours, closeCheckIntervalMs);
     }
 
     /** @return a copy with other retry backoffs */
     public BillingOptions withStoreRetryBackoff(long initialMs, long maxMs) {
-        return new BillingOptions(prefetch, initialMs, maxMs, readingsCollection, redisKeyPrefix);
+        return new BillingOptions(prefetch, initialMs, maxMs, readingsCollection, redisKeyPrefix, closeGraceHours,
+                closeCheckIntervalMs);
     }
 
     /** @return a copy with another collection */
     public BillingOptions withReadingsCollection(String value) {
-        return new BillingOptions(prefetch, storeRetryInitialBackoffMs, storeRetryMaxBackoffMs, value, redisKeyPrefix);
+        return new BillingOptions(prefetch, storeRetryInitialBackoffMs, storeRetryMaxBackoffMs, value, redisKeyPrefix,
+                closeGraceHours, closeCheckIntervalMs);
     }
 
     /** @return a copy with another Redis key prefix */
     public BillingOptions withRedisKeyPrefix(String value) {
         return new BillingOptions(prefetch, storeRetryInitialBackoffMs, storeRetryMaxBackoffMs, readingsCollection,
-                value);
+                value, closeGraceHours, closeCheckIntervalMs);
+    }
+
+    /** @return a copy with other period-closing settings */
+    public BillingOptions withClosing(int graceHours, long checkIntervalMs) {
+        return new BillingOptions(prefetch, storeRetryInitialBackoffMs, storeRetryMaxBackoffMs, readingsCollection,
+                redisKeyPrefix, graceHours, checkIntervalMs);
     }
 }

@@ -14,14 +14,17 @@ import io.vertx.rabbitmq.RabbitMQMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smartenergy.platform.billing.ReadingStore.StoreResult;
+import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.domain.MeterReading;
 import org.smartenergy.platform.queue.QueueTopology;
 import org.smartenergy.platform.queue.RabbitSettings;
 import org.smartenergy.platform.queue.ReadingBatchCodec;
 import org.smartenergy.platform.queue.ReadingBatchCodec.MalformedBatchException;
 
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,6 +39,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>At-least-once: if the connection drops between store and ack, the broker redelivers and the store counts the
  * readings as duplicates, so totals stay exact.
+ *
+ * <p>Bills (with a {@link BillService}): devices whose readings were stored are marked, and every
+ * {@value #BILL_REFRESH_MS} ms their current bill is recomputed into the Redis cache (debounced: a device sending a
+ * reading per second costs one rating per interval, not one per reading). Every {@code billing.closeCheckIntervalMs}
+ * due periods are closed ({@link BillService#closeAllDue()}); a cluster-wide lock keeps the nodes from doing the same
+ * work at once, while correctness (one issued bill per period) rests on the bill's unique id, not on the lock.
  */
 public final class BillingVerticle extends VerticleBase {
 
@@ -53,6 +62,11 @@ public final class BillingVerticle extends VerticleBase {
     /** How long {@link #stop()} waits for in-flight stores and cache updates before closing the connection. */
     public static final long DRAIN_TIMEOUT_MS = 5_000;
 
+    /** How often the current bills of devices with new readings are recomputed into the cache. */
+    public static final long BILL_REFRESH_MS = 2_000;
+    /** Name of the cluster-wide lock held by the node closing periods. */
+    public static final String CLOSE_LOCK = "energy.bills.close";
+
     private static final Logger LOG = LoggerFactory.getLogger(BillingVerticle.class);
 
     private final BillingOptions options;
@@ -60,6 +74,12 @@ public final class BillingVerticle extends VerticleBase {
     private final ReadingStore store;
     private final UsageCache cache;
     private final MeterRegistry metrics;
+    private final BillService bills;
+    private final Set<String> touched = new LinkedHashSet<>();
+    private long refreshTimer = -1;
+    private long closeTimer = -1;
+    private boolean refreshing;
+    private boolean closing;
     private final String connectionName = "billing-" + UUID.randomUUID();
 
     private RabbitMQClient client;
@@ -85,10 +105,19 @@ public final class BillingVerticle extends VerticleBase {
      */
     public BillingVerticle(BillingOptions options, RabbitSettings rabbit, ReadingStore store, UsageCache cache,
                            MeterRegistry metrics) {
+        this(options, rabbit, store, cache, null, metrics);
+    }
+
+    /**
+     * @param bills rates, caches and closes bills; null for a verticle that only stores readings (no bills)
+     */
+    public BillingVerticle(BillingOptions options, RabbitSettings rabbit, ReadingStore store, UsageCache cache,
+                           BillService bills, MeterRegistry metrics) {
         this.options = options;
         this.rabbit = rabbit;
         this.store = store;
         this.cache = cache;
+        this.bills = bills;
         this.metrics = metrics;
     }
 
@@ -123,6 +152,10 @@ public final class BillingVerticle extends VerticleBase {
                 .description("Messages waiting in the dead-letter queue, polled by billing")
                 .register(metrics);
         backlogTimer = vertx.setPeriodic(BACKLOG_POLL_MS, id -> pollBacklog());
+        if (bills != null) {
+            refreshTimer = vertx.setPeriodic(BILL_REFRESH_MS, id -> refreshTouchedBills());
+            closeTimer = vertx.setPeriodic(options.closeCheckIntervalMs(), id -> closeDuePeriods());
+        }
 
         QueueTopology topology = rabbit.topology();
         Promise<Void> firstSetup = Promise.promise();
@@ -179,6 +212,49 @@ public final class BillingVerticle extends VerticleBase {
         }
     }
 
+    /** Recomputes the cached current bill of each device whose readings were stored since the last run. */
+    private void refreshTouchedBills() {
+        if (refreshing || touched.isEmpty() || stopping) {
+            return;
+        }
+        refreshing = true;
+        List<String> devices = List.copyOf(touched);
+        touched.clear();
+        Future<Void> chain = Future.succeededFuture();
+        for (String deviceId : devices) {
+            chain = chain.compose(v -> bills.refreshCache(deviceId).recover(e -> {
+                LOG.debug("current bill not refreshed [deviceId: {}]: {}", deviceId, e.toString());
+                return Future.succeededFuture();
+            }));
+        }
+        chain.onComplete(ar -> refreshing = false);
+    }
+
+    /**
+     * Closes due periods while holding the cluster-wide {@value #CLOSE_LOCK} (on a single node, a local lock). The
+     * lock only saves duplicate work: should two nodes close at once anyway (e.g. a lock holder was partitioned
+     * away), the unique bill id still lets exactly one bill per period be issued.
+     */
+    private void closeDuePeriods() {
+        if (closing || stopping) {
+            return;
+        }
+        closing = true;
+        vertx.sharedData().getLockWithTimeout(CLOSE_LOCK, 100)
+                .compose(lock -> bills.closeAllDue()
+                        .onSuccess(n -> {
+                            if (n > 0) {
+                                LOG.info("periods closed [bills issued: {}]", n);
+                            }
+                        })
+                        .eventually(() -> {
+                            lock.release();
+                            return Future.succeededFuture();
+                        }))
+                .onFailure(e -> LOG.debug("closing skipped or failed, retried on the next run: {}", e.toString()))
+                .onComplete(ar -> closing = false);
+    }
+
     /** Polls the depth of the readings queue and the dead-letter queue for the backlog gauges. */
     private void pollBacklog() {
         if (client == null || !client.isConnected()) {
@@ -210,6 +286,9 @@ public final class BillingVerticle extends VerticleBase {
                     duplicates.increment(result.duplicates());
                     LOG.debug("batch stored [deliveryTag: {}, stored: {}, duplicates: {}]", deliveryTag,
                             result.stored(), result.duplicates());
+                    if (bills != null) {
+                        readings.forEach(r -> touched.add(r.deviceId()));
+                    }
                 })
                 .compose(result -> Future.join(ack(message), cache.update(readings)))
                 .onComplete(ar -> {
@@ -291,6 +370,12 @@ public final class BillingVerticle extends VerticleBase {
         stopping = true;
         if (backlogTimer != -1) {
             vertx.cancelTimer(backlogTimer);
+        }
+        if (refreshTimer != -1) {
+            vertx.cancelTimer(refreshTimer);
+        }
+        if (closeTimer != -1) {
+            vertx.cancelTimer(closeTimer);
         }
         if (client == null) {
             return Future.succeededFuture();

@@ -14,6 +14,7 @@ import io.vertx.ext.mongo.IndexOptions;
 import io.vertx.ext.mongo.MongoClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.smartenergy.platform.billing.bills.PeriodReadings;
 import org.smartenergy.platform.domain.MeterReading;
 import org.smartenergy.platform.domain.UsageBucket;
 import org.smartenergy.platform.domain.UsageBuckets;
@@ -52,7 +53,7 @@ import java.util.Set;
  * <p>The write concern comes from the connection string (see {@link MongoSettings}); a {@link #store} future
  * succeeds only after all its writes are acknowledged under it.
  */
-public final class MongoReadingStore implements ReadingStore, UsageTotalsSource {
+public final class MongoReadingStore implements ReadingStore, UsageTotalsSource, PeriodReadings {
 
     private static final Logger LOG = LoggerFactory.getLogger(MongoReadingStore.class);
     private static final int DUPLICATE_KEY = 11000;
@@ -221,6 +222,34 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource 
         }
         result.sort(Comparator.comparing(UsageBucket::start));
         return result;
+    }
+
+    /**
+     * Reads the readings of the buckets that can hold a reading overlapping {@code [from, to)}. A reading is keyed by
+     * the end of its interval and covers at most a day ({@code ingestion.maxIntervalSeconds} is capped at 86400), so
+     * the buckets from the UTC day of {@code from} to the UTC day of {@code to} plus one day are enough.
+     */
+    @Override
+    public Future<List<MeterReading>> readings(String deviceId, Instant from, Instant to) {
+        Objects.requireNonNull(deviceId, "deviceId");
+        Instant firstDay = from.truncatedTo(ChronoUnit.DAYS);
+        Instant afterLastDay = to.plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.DAYS).plus(Duration.ofDays(1));
+        JsonObject query = new JsonObject()
+                .put("deviceId", deviceId)
+                .put("dayStart", new JsonObject().put("$gte", mongoDate(firstDay)).put("$lt", mongoDate(afterLastDay)));
+        FindOptions options = new FindOptions().setFields(new JsonObject().put("readings", 1).put("deviceId", 1));
+        return mongo.findWithOptions(collection, query, options).map(docs -> {
+            List<MeterReading> result = new ArrayList<>();
+            for (JsonObject doc : docs) {
+                JsonObject readings = doc.getJsonObject("readings", new JsonObject());
+                for (String ms : readings.fieldNames()) {
+                    JsonObject r = readings.getJsonObject(ms);
+                    result.add(new MeterReading(deviceId, Instant.ofEpochMilli(Long.parseLong(ms)), number(r, "e"),
+                            number(r, "s"), (int) number(r, "i")));
+                }
+            }
+            return result;
+        });
     }
 
     /** Reads the buckets without their readings: the totals the cache copies after a store. */

@@ -3,7 +3,9 @@ package org.smartenergy.platform.gateway;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.grpc.common.GrpcStatus;
+import org.smartenergy.platform.billing.bills.BillingNotFoundException;
 import org.smartenergy.platform.device.DeviceRegistry.DeviceExistsException;
+import org.smartenergy.platform.domain.tariff.InvalidTariffException;
 import org.smartenergy.platform.ingestion.IngestionApi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +43,12 @@ public final class ErrorMapping {
         if (failure instanceof GatewayException ge) {
             return forKind(ge.kind(), ge.getMessage());
         }
+        if (failure instanceof BillingNotFoundException nf) {
+            return forKind(GatewayException.Kind.NOT_FOUND, nf.getMessage());
+        }
+        if (failure instanceof InvalidTariffException it) {
+            return forKind(GatewayException.Kind.INVALID_ARGUMENT, it.getMessage());
+        }
         if (failure instanceof DeviceExistsException de) {
             return forKind(GatewayException.Kind.ALREADY_EXISTS, de.getMessage());
         }
@@ -50,7 +58,7 @@ public final class ErrorMapping {
                 || failure instanceof com.mongodb.MongoNotPrimaryException
                 || failure instanceof com.mongodb.MongoNodeIsRecoveringException) {
             // the device store is unreachable or failing over: a transient server error, not a bug
-            return forKind(GatewayException.Kind.UNAVAILABLE, "device store is unavailable, retry later");
+            return forKind(GatewayException.Kind.UNAVAILABLE, "the store (MongoDB) is unavailable, retry later");
         }
         if (failure instanceof ReplyException re) {
             Mapped mapped = fromReply(re);

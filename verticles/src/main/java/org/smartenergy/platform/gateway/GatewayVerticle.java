@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.grpc.server.GrpcServer;
 import org.smartenergy.platform.billing.ReadingStore;
+import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.device.DeviceRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +32,7 @@ public final class GatewayVerticle extends VerticleBase {
     private final GatewayOptions options;
     private final DeviceRegistry devices;
     private final ReadingStore usage;
+    private final BillService bills;
     private final MeterRegistry metrics;
 
     private HttpServer grpcServer;
@@ -45,9 +47,20 @@ public final class GatewayVerticle extends VerticleBase {
      */
     public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, ReadingStore usage,
                            MeterRegistry metrics) {
+        this(options, devices, usage, null, metrics);
+    }
+
+    /**
+     * @param bills tariffs and bills ({@code /api/v1/tariffs}, {@code /api/v1/devices/{id}/bills/*},
+     *              {@code energy.v1.BillingService}); null for a gateway without them (those routes answer 404,
+     *              the gRPC service UNIMPLEMENTED)
+     */
+    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, ReadingStore usage, BillService bills,
+                           MeterRegistry metrics) {
         this.options = options;
         this.devices = devices;
         this.usage = usage;
+        this.bills = bills;
         this.metrics = metrics;
     }
 
@@ -75,9 +88,12 @@ public final class GatewayVerticle extends VerticleBase {
         IngestionClient ingestion = new IngestionClient(vertx.eventBus(), options.ingestionTimeoutMs());
         GrpcServer grpc = GrpcServer.server(vertx);
         new ReadingCalls(authenticator, ingestion, gatewayMetrics, options.maxUnackedPerStream()).bind(grpc);
+        if (bills != null) {
+            new BillCalls(authenticator, bills, gatewayMetrics).bind(grpc);
+        }
 
         JWTAuth jwt = OperatorTokens.provider(vertx, options.jwtSecret(), options.jwtIssuer());
-        OperatorApi api = new OperatorApi(vertx, jwt, devices, usage, () -> listening);
+        OperatorApi api = new OperatorApi(vertx, jwt, devices, usage, bills, () -> listening);
 
         grpcServer = vertx.createHttpServer(new HttpServerOptions()
                         .setHost(options.host())

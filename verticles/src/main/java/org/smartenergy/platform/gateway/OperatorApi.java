@@ -14,6 +14,12 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.smartenergy.platform.billing.ReadingStore;
+import org.smartenergy.platform.billing.bills.BillJson;
+import org.smartenergy.platform.billing.bills.BillService;
+import org.smartenergy.platform.billing.bills.BillingNotFoundException;
+import org.smartenergy.platform.billing.tariff.TariffJson;
+import org.smartenergy.platform.domain.tariff.InvalidTariffException;
+import org.smartenergy.platform.domain.tariff.Tariff;
 import org.smartenergy.platform.device.Device;
 import org.smartenergy.platform.device.DeviceRegistry;
 import org.smartenergy.platform.domain.DeviceTokens;
@@ -27,6 +33,7 @@ import org.slf4j.LoggerFactory;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Objects;
@@ -44,6 +51,10 @@ final class OperatorApi {
 
     /** POST bodies are tiny; anything bigger is refused with 413 before it is buffered. */
     static final long MAX_BODY_BYTES = 16 * 1024;
+    /** A time-of-use tariff with many seasons and bands is bigger than a device. */
+    static final long MAX_TARIFF_BODY_BYTES = 256 * 1024;
+    /** Issued bills listed at most (ten years of monthly bills). */
+    static final int MAX_LISTED_BILLS = 120;
     static final int MAX_NAME_LENGTH = 256;
     static final Duration MAX_HOURLY_RANGE = Duration.ofDays(31);
     static final Duration MAX_DAILY_RANGE = Duration.ofDays(366);
@@ -56,15 +67,23 @@ final class OperatorApi {
     private final JWTAuth jwt;
     private final DeviceRegistry devices;
     private final ReadingStore usage;
+    private final BillService bills;
     private final BooleanSupplier ready;
 
     private static final long ANALYTICS_TIMEOUT_MS = 5_000;
 
     OperatorApi(Vertx vertx, JWTAuth jwt, DeviceRegistry devices, ReadingStore usage, BooleanSupplier ready) {
+        this(vertx, jwt, devices, usage, null, ready);
+    }
+
+    /** @param bills tariffs and bills, or null for an API without them */
+    OperatorApi(Vertx vertx, JWTAuth jwt, DeviceRegistry devices, ReadingStore usage, BillService bills,
+                BooleanSupplier ready) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.jwt = Objects.requireNonNull(jwt, "jwt");
         this.devices = Objects.requireNonNull(devices, "devices");
         this.usage = Objects.requireNonNull(usage, "usage");
+        this.bills = bills;
         this.ready = Objects.requireNonNull(ready, "ready");
     }
 
@@ -76,7 +95,9 @@ final class OperatorApi {
             json(ctx, up ? 200 : 503, new JsonObject().put("status", up ? "UP" : "DOWN"));
         });
 
-        // the body is read before any asynchronous step, and bounded
+        // the body is read before any asynchronous step, and bounded (tariffs may be bigger than the rest; the
+        // general handler below skips a body already read)
+        router.post("/api/v1/tariffs").handler(BodyHandler.create(false).setBodyLimit(MAX_TARIFF_BODY_BYTES));
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         router.route("/api/*").handler(this::authenticate);
         router.post("/api/v1/devices").handler(requireRole(OperatorTokens.ADMIN)).handler(this::createDevice);
@@ -89,6 +110,9 @@ final class OperatorApi {
         router.get("/api/v1/analytics/top-consumers")
                 .handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
                 .handler(this::topConsumers);
+        if (bills != null) {
+            tariffAndBillRoutes(router);
+        }
 
         router.route().failureHandler(this::onFailure);
         router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such resource"));
@@ -295,6 +319,140 @@ final class OperatorApi {
         return kwh.scale() < 0 ? kwh.setScale(0) : kwh;
     }
 
+    // ---------------------------------------------------------------- tariffs and bills
+
+    private void tariffAndBillRoutes(Router router) {
+        router.post("/api/v1/tariffs").handler(requireRole(OperatorTokens.ADMIN)).handler(this::createTariff);
+        router.get("/api/v1/tariffs").handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
+                .handler(this::listTariffs);
+        router.get("/api/v1/tariffs/:id").handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
+                .handler(this::getTariff);
+        router.put("/api/v1/devices/:id/tariff").handler(requireRole(OperatorTokens.ADMIN))
+                .handler(this::assignTariff);
+        router.get("/api/v1/devices/:id/bills").handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
+                .handler(this::listBills);
+        // before ":period", which would otherwise take "current"
+        router.get("/api/v1/devices/:id/bills/current")
+                .handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
+                .handler(ctx -> bills.currentJson(ctx.pathParam("id"))
+                        .onSuccess(json -> json(ctx, 200, json))
+                        .onFailure(ctx::fail));
+        router.get("/api/v1/devices/:id/bills/:period")
+                .handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
+                .handler(this::getBill);
+    }
+
+    private void createTariff(RoutingContext ctx) {
+        JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (DecodeException | ClassCastException e) {
+            body = null;
+        }
+        if (body == null) {
+            error(ctx, 400, "bad_request", "the body must be a tariff JSON object");
+            return;
+        }
+        User operator = ctx.get(OPERATOR);
+        bills.tariffs().create(body, bills.clock().instant())
+                .onSuccess(tariff -> {
+                    LOG.info("tariff created [tariffId: {}, version: {}, operator: {}]", tariff.id(), tariff.version(),
+                            operator.subject());
+                    ctx.response().putHeader(HttpHeaders.LOCATION,
+                            "/api/v1/tariffs/" + tariff.id() + "?version=" + tariff.version());
+                    json(ctx, 201, TariffJson.toJson(tariff));
+                })
+                .onFailure(ctx::fail);
+    }
+
+    private void listTariffs(RoutingContext ctx) {
+        bills.tariffs().latestOfEach()
+                .onSuccess(list -> {
+                    JsonArray array = new JsonArray();
+                    list.forEach(t -> array.add(TariffJson.toJson(t)));
+                    json(ctx, 200, new JsonObject().put("tariffs", array));
+                })
+                .onFailure(ctx::fail);
+    }
+
+    private void getTariff(RoutingContext ctx) {
+        String id = ctx.pathParam("id");
+        String versionParam = ctx.queryParams().get("version");
+        Integer version;
+        try {
+            version = versionParam == null ? null : Integer.valueOf(versionParam);
+        } catch (NumberFormatException e) {
+            error(ctx, 400, "bad_request", "version must be a whole number");
+            return;
+        }
+        existingTariff(id, version)
+                .onSuccess(tariff -> json(ctx, 200, TariffJson.toJson(tariff)))
+                .onFailure(ctx::fail);
+    }
+
+    private Future<Tariff> existingTariff(String id, Integer version) {
+        Future<Tariff> found = version == null ? bills.tariffs().latest(id) : bills.tariffs().version(id, version);
+        return found.compose(tariff -> tariff != null
+                ? Future.succeededFuture(tariff)
+                : Future.failedFuture(new BillingNotFoundException("tariff '" + id + "'"
+                        + (version == null ? "" : " version " + version) + " does not exist")));
+    }
+
+    private void assignTariff(RoutingContext ctx) {
+        String deviceId = ctx.pathParam("id");
+        JsonObject body;
+        try {
+            body = ctx.body().asJsonObject();
+        } catch (DecodeException | ClassCastException e) {
+            body = null;
+        }
+        if (body == null || !(body.getValue("tariffId") instanceof String tariffId) || tariffId.isBlank()
+                || (body.getValue("version") != null && !(body.getValue("version") instanceof Integer))) {
+            error(ctx, 400, "bad_request",
+                    "the body must be {\"tariffId\": \"...\"} with an optional whole \"version\" to pin");
+            return;
+        }
+        Integer pinned = body.getInteger("version");
+        existingDevice(deviceId)
+                .compose(device -> existingTariff(tariffId, pinned))
+                .compose(tariff -> bills.tariffs().assign(deviceId, tariffId, pinned, bills.clock().instant())
+                        .compose(v -> bills.evictCache(deviceId))
+                        .map(tariff))
+                .onSuccess(tariff -> {
+                    LOG.info("tariff assigned [deviceId: {}, tariffId: {}, pinnedVersion: {}]", deviceId, tariffId,
+                            pinned);
+                    json(ctx, 200, new JsonObject().put("deviceId", deviceId).put("tariffId", tariffId)
+                            .put("version", pinned).put("effectiveVersion", tariff.version()));
+                })
+                .onFailure(ctx::fail);
+    }
+
+    private void listBills(RoutingContext ctx) {
+        String deviceId = ctx.pathParam("id");
+        existingDevice(deviceId)
+                .compose(device -> bills.issued(deviceId, MAX_LISTED_BILLS))
+                .onSuccess(list -> {
+                    JsonArray array = new JsonArray();
+                    list.forEach(view -> array.add(BillJson.view(view)));
+                    json(ctx, 200, new JsonObject().put("deviceId", deviceId).put("bills", array));
+                })
+                .onFailure(ctx::fail);
+    }
+
+    private void getBill(RoutingContext ctx) {
+        YearMonth month;
+        try {
+            month = YearMonth.parse(ctx.pathParam("period"));
+        } catch (DateTimeParseException e) {
+            error(ctx, 400, "bad_request", "the period must be yyyy-MM (the month its first day is in), or current");
+            return;
+        }
+        bills.forPeriod(ctx.pathParam("id"), month)
+                .map(BillJson::view)
+                .onSuccess(json -> json(ctx, 200, json))
+                .onFailure(ctx::fail);
+    }
+
     // ---------------------------------------------------------------- analytics (answered by the analytics role)
 
     private void topConsumers(RoutingContext ctx) {
@@ -327,6 +485,12 @@ final class OperatorApi {
 
     private void onFailure(RoutingContext ctx) {
         Throwable failure = ctx.failure();
+        if (failure instanceof InvalidTariffException invalid) {
+            json(ctx, 400, new JsonObject().put("error", "bad_request")
+                    .put("message", "the tariff is invalid: " + invalid.problems().size() + " problem(s)")
+                    .put("problems", new JsonArray(invalid.problems())));
+            return;
+        }
         if (failure != null) {
             ErrorMapping.Mapped mapped = ErrorMapping.map(failure);
             error(ctx, mapped.httpStatus(), mapped.error(), mapped.message());

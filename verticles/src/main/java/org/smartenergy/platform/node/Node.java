@@ -25,6 +25,10 @@ import org.smartenergy.platform.billing.MongoSettings;
 import org.smartenergy.platform.billing.ReadingStore;
 import org.smartenergy.platform.billing.RedisSettings;
 import org.smartenergy.platform.billing.UsageCache;
+import org.smartenergy.platform.billing.bills.BillCache;
+import org.smartenergy.platform.billing.bills.BillRepository;
+import org.smartenergy.platform.billing.bills.BillService;
+import org.smartenergy.platform.billing.bills.TariffRepository;
 import org.smartenergy.platform.device.DeviceRegistry;
 import org.smartenergy.platform.device.MongoDeviceRegistry;
 import org.smartenergy.platform.gateway.GatewayOptions;
@@ -36,6 +40,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -55,6 +60,7 @@ public final class Node {
     private final JsonObject config;
     private final Set<Role> roles;
     private final PrometheusMeterRegistry metrics;
+    private final Clock billingClock;
     private final List<String> deployments = Collections.synchronizedList(new ArrayList<>());
     private final List<GatewayVerticle> gateways = new CopyOnWriteArrayList<>();
     private MongoClient mongo;
@@ -62,8 +68,9 @@ public final class Node {
     private HttpServer metricsServer;
     private NodeHealth health;
 
-    private Node(Vertx vertx, JsonObject config, Set<Role> roles, PrometheusMeterRegistry metrics) {
+    private Node(Vertx vertx, JsonObject config, Set<Role> roles, PrometheusMeterRegistry metrics, Clock billingClock) {
         this.vertx = vertx;
+        this.billingClock = billingClock;
         this.metrics = metrics;
         this.config = config;
         this.roles = roles;
@@ -97,13 +104,22 @@ public final class Node {
      * @return the running node; fails (after undoing what was started) if any role could not start
      */
     public static Future<Node> start(Vertx vertx, JsonObject config, PrometheusMeterRegistry registry) {
+        return start(vertx, config, registry, Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #start(Vertx, JsonObject, PrometheusMeterRegistry)}, with the clock that decides which billing period
+     * is open and which are due for closing (tests move it forward instead of waiting for a month to end).
+     */
+    public static Future<Node> start(Vertx vertx, JsonObject config, PrometheusMeterRegistry registry,
+                                     Clock billingClock) {
         Set<Role> roles;
         try {
             roles = Role.parse(config.getJsonObject("node").getString("roles"));
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e);
         }
-        Node node = new Node(vertx, config, roles, registry);
+        Node node = new Node(vertx, config, roles, registry, billingClock);
         return node.deploy()
                 .map(node)
                 .recover(err -> node.stop().transform(ignored -> Future.failedFuture(err)));
@@ -124,22 +140,33 @@ public final class Node {
             usageAnalytics = new UsageAnalytics(mongo, billing.readingsCollection());
         }
         RedisSettings redisSettings = RedisSettings.fromJson(config.getJsonObject("redis"));
-        if (roles.contains(Role.BILLING) || roles.contains(Role.ANALYTICS)) {
+        boolean redisNeeded = roles.contains(Role.BILLING) || roles.contains(Role.ANALYTICS);
+        if (redisNeeded || roles.contains(Role.GATEWAY)) {
             redis = Redis.createClient(vertx, redisSettings.toRedisOptions());
         }
-        health = new NodeHealth(vertx, roles, rabbit.uri(), mongo, redis);
+        // the gateway only reads cached bills (falling back to MongoDB): Redis is not part of its readiness
+        health = new NodeHealth(vertx, roles, rabbit.uri(), mongo, redisNeeded ? redis : null);
         Future<Void> chain = startManagementServer();
+        BillService bills = null;
         if (store != null) {
             ReadingStore s = store;
             DeviceRegistry d = devices;
-            chain = chain.compose(v -> s.init()).compose(v -> d.init());
+            TariffRepository tariffs = new TariffRepository(mongo);
+            BillRepository billRepository = new BillRepository(mongo);
+            BillCache billCache = new BillCache(RedisAPI.api(redis), billing.redisKeyPrefix(),
+                    redisSettings.commandTimeoutMs(), metrics);
+            bills = new BillService(tariffs, billRepository, store, billCache, billingClock,
+                    Duration.ofHours(billing.closeGraceHours()));
+            chain = chain.compose(v -> s.init()).compose(v -> d.init())
+                    .compose(v -> tariffs.init()).compose(v -> billRepository.init());
         }
+        BillService billService = bills;
         if (roles.contains(Role.BILLING)) {
             UsageCache cache = new UsageCache(RedisAPI.api(redis), store, billing.redisKeyPrefix(),
                     redisSettings.commandTimeoutMs(), metrics);
             ReadingStore s = store;
             chain = chain.compose(v -> deploy("billing",
-                    () -> new BillingVerticle(billing, rabbit, s, cache, metrics)));
+                    () -> new BillingVerticle(billing, rabbit, s, cache, billService, metrics)));
         }
         if (roles.contains(Role.ANALYTICS)) {
             AnalyticsOptions analytics = AnalyticsOptions.fromJson(config.getJsonObject("analytics"));
@@ -158,7 +185,7 @@ public final class Node {
             ReadingStore s = store;
             DeviceRegistry d = devices;
             chain = chain.compose(v -> deploy("gateway", () -> {
-                GatewayVerticle verticle = new GatewayVerticle(gateway, d, s, metrics);
+                GatewayVerticle verticle = new GatewayVerticle(gateway, d, s, billService, metrics);
                 gateways.add(verticle);
                 return verticle;
             }));

@@ -61,6 +61,15 @@ public final class PlatformHarness implements AutoCloseable {
 
     /** @param customize adjusts the node's configuration before it starts */
     public PlatformHarness(java.util.function.Consumer<JsonObject> customize) throws Exception {
+        this(customize, java.time.Clock.systemUTC());
+    }
+
+    /**
+     * @param customize    adjusts the node's configuration before it starts
+     * @param billingClock the clock deciding the open billing period and closing (see {@code Node.start})
+     */
+    public PlatformHarness(java.util.function.Consumer<JsonObject> customize, java.time.Clock billingClock)
+            throws Exception {
         mongoServer = new MongoServer(new MemoryBackend());
         InetSocketAddress mongoAddress = mongoServer.bind();
         config = ConfigLoader.load(null, Map.of());
@@ -77,7 +86,7 @@ public final class PlatformHarness implements AutoCloseable {
         customize.accept(config);
         io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry = Node.newRegistry();
         vertx = Node.vertxBuilder(registry).build();
-        node = Node.start(vertx, config, registry).await(60, TimeUnit.SECONDS);
+        node = Node.start(vertx, config, registry, billingClock).await(60, TimeUnit.SECONDS);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", node.grpcPort()).usePlaintext().build();
         adminToken = OperatorTokens.mint(vertx, JWT_SECRET, "smart-energy-platform", "test-admin",
                 List.of("admin"), Duration.ofHours(1));
@@ -118,6 +127,11 @@ public final class PlatformHarness implements AutoCloseable {
 
     MeterGatewayGrpc.MeterGatewayBlockingStub blocking(String token) {
         return MeterGatewayGrpc.newBlockingStub(channel).withInterceptors(auth(token))
+                .withDeadlineAfter(20, TimeUnit.SECONDS);
+    }
+
+    org.smartenergy.proto.v1.BillingServiceGrpc.BillingServiceBlockingStub billing(String token) {
+        return org.smartenergy.proto.v1.BillingServiceGrpc.newBlockingStub(channel).withInterceptors(auth(token))
                 .withDeadlineAfter(20, TimeUnit.SECONDS);
     }
 

@@ -64,7 +64,7 @@
  * {@code WEEKEND}, other days {@code WEEKDAY}. The local date of each moment decides its season and day type, so the
  * part after midnight of a band crossing midnight belongs to the next day. Bands sharing a season, name and price
  * are billed on one line. A complete example: {@code verticles/src/test/resources/tariffs/example-tou.json}; a bill
- * worked by hand from it: {@code docs-tariff-example.md}.
+ * worked by hand from it: the README section "Tariffs and bills".
  *
  * <h2>Validation</h2>
  * Refused, each with a message naming the element: missing fields; unknown currency or zone, currency without minor

@@ -1,0 +1,82 @@
+package org.smartenergy.platform.billing.bills;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.RedisAPI;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Redis copy of each device's current bill (its {@link BillJson#view} JSON) under
+ * {@code <prefix>device:{<id>}:bill:current}, written by billing as readings arrive and read by the gateway.
+ *
+ * <p>Only a cache: no method ever fails. A Redis error or timeout is logged, counted in {@value #ERRORS_METRIC} and
+ * answered as a miss, and the caller computes the bill from MongoDB. Entries expire after {@value #TTL_SECONDS} s so
+ * a device that stopped sending does not keep a stale copy forever.
+ */
+public final class BillCache {
+
+    /** The same counter the usage cache counts its failures in. */
+    public static final String ERRORS_METRIC = "energy.cache.errors";
+    static final long TTL_SECONDS = 24 * 3600;
+    private static final Logger LOG = LoggerFactory.getLogger(BillCache.class);
+
+    private final RedisAPI redis;
+    private final String keyPrefix;
+    private final long commandTimeoutMs;
+    private final Counter errors;
+
+    /**
+     * @param keyPrefix        {@code billing.redisKeyPrefix}
+     * @param commandTimeoutMs {@code redis.commandTimeoutMs}
+     */
+    public BillCache(RedisAPI redis, String keyPrefix, long commandTimeoutMs, MeterRegistry metrics) {
+        this.redis = Objects.requireNonNull(redis, "redis");
+        this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
+        this.commandTimeoutMs = commandTimeoutMs;
+        this.errors = Counter.builder(ERRORS_METRIC)
+                .description("Failed usage cache updates (Redis or reading back totals)")
+                .register(Objects.requireNonNull(metrics, "metrics"));
+    }
+
+    /** @return the key of a device's current bill */
+    public String key(String deviceId) {
+        return keyPrefix + "device:{" + deviceId + "}:bill:current";
+    }
+
+    /** Stores the device's current bill; always succeeds. */
+    public Future<Void> put(String deviceId, JsonObject bill) {
+        return redis.set(List.of(key(deviceId), bill.encode(), "EX", Long.toString(TTL_SECONDS)))
+                .timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
+                .<Void>mapEmpty()
+                .recover(e -> failed("put", deviceId, e));
+    }
+
+    /** @return the cached current bill, or null on a miss, an unreadable entry or a Redis failure */
+    public Future<JsonObject> get(String deviceId) {
+        return redis.get(key(deviceId))
+                .timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
+                .map(response -> response == null ? null : new JsonObject(response.toString()))
+                .recover(e -> failed("get", deviceId, e));
+    }
+
+    /** Drops the device's entry (its tariff changed); always succeeds. */
+    public Future<Void> evict(String deviceId) {
+        return redis.del(List.of(key(deviceId)))
+                .timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
+                .<Void>mapEmpty()
+                .recover(e -> failed("evict", deviceId, e));
+    }
+
+    private <T> Future<T> failed(String operation, String deviceId, Throwable e) {
+        errors.increment();
+        LOG.warn("bill cache {} failed, falling back to MongoDB [deviceId: {}]: {}", operation, deviceId, e.toString());
+        return Future.succeededFuture();
+    }
+}

@@ -1,0 +1,220 @@
+package org.smartenergy.platform.billing.bills;
+
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.MongoClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.smartenergy.platform.billing.MongoReadingStore;
+import org.smartenergy.platform.billing.MongoSettings;
+import org.smartenergy.platform.domain.MeterReading;
+import org.smartenergy.platform.domain.tariff.InvalidTariffException;
+import org.smartenergy.platform.e2e.MutableClock;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Closing and late readings against a MongoDB stand-in, with a clock the test moves. Tariff: flat 0.30 EUR/kWh,
+ * standing charge 0.50 EUR/day, VAT 19 %, Europe/Berlin, monthly from the 1st. January 2026 has 31 days.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class BillServiceTest {
+
+    private static final String DEVICE = "meter-7";
+    private static final JsonObject FLAT = new JsonObject()
+            .put("id", "flat-de")
+            .put("currency", "EUR")
+            .put("zone", "Europe/Berlin")
+            .put("billingCycle", new JsonObject().put("anchorDay", 1))
+            .put("energy", new JsonObject().put("type", "flat").put("pricePerKwh", "0.30"))
+            .put("standingChargePerDay", "0.50")
+            .put("taxes", new JsonArray().add(new JsonObject().put("name", "VAT").put("percent", "19")));
+
+    private static MongoServer server;
+    private static String connectionString;
+
+    private Vertx vertx;
+    private MongoClient mongoA;
+    private MongoClient mongoB;
+    private MongoReadingStore store;
+    private TariffRepository tariffs;
+    private MutableClock clock;
+    private BillService nodeA;
+    private BillService nodeB;
+
+    @BeforeAll
+    static void startServer() {
+        server = new MongoServer(new MemoryBackend());
+        InetSocketAddress address = server.bind();
+        connectionString = "mongodb://127.0.0.1:" + address.getPort() + "/?w=majority&journal=true";
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.shutdownNow();
+    }
+
+    @BeforeEach
+    void setUp() {
+        vertx = Vertx.vertx();
+        String db = "energy-" + UUID.randomUUID();
+        // two clients: two nodes sharing one database
+        mongoA = MongoClient.create(vertx, new MongoSettings(connectionString, db, 3000, 3000).toClientConfig());
+        mongoB = MongoClient.create(vertx, new MongoSettings(connectionString, db, 3000, 3000).toClientConfig());
+        store = new MongoReadingStore(mongoA, "usage_days");
+        tariffs = new TariffRepository(mongoA);
+        clock = new MutableClock(Instant.parse("2026-01-05T00:00:00Z"));
+        nodeA = new BillService(tariffs, new BillRepository(mongoA), store, null, clock, Duration.ofHours(48));
+        nodeB = new BillService(new TariffRepository(mongoB), new BillRepository(mongoB),
+                new MongoReadingStore(mongoB, "usage_days"), null, clock, Duration.ofHours(48));
+        await(store.init().compose(v -> tariffs.init()).compose(v -> new BillRepository(mongoA).init()));
+        await(tariffs.create(FLAT, clock.instant()));
+        await(tariffs.assign(DEVICE, "flat-de", null, clock.instant()));
+    }
+
+    @AfterEach
+    void tearDown() {
+        await(Future.join(mongoA.close(), mongoB.close()));
+        await(vertx.close());
+    }
+
+    @Test
+    void closingTheSamePeriodOnTwoNodesAtOnceIssuesOneBillAndRunningAgainChangesNothing() {
+        // GIVEN ten 1-kWh readings in January and the clock past 1 February 00:00 Berlin + 48 h grace
+        storeReadings(tenJanuaryReadings());
+        clock.set(Instant.parse("2026-02-03T00:00:00Z"));
+
+        // WHEN two nodes close at the same moment
+        Future<Integer> a = nodeA.closeDue(DEVICE);
+        Future<Integer> b = nodeB.closeDue(DEVICE);
+        await(Future.join(a, b));
+
+        // THEN exactly one bill was issued: 10 kWh x 0.30 = 3.00; 31 days x 0.50 = 15.50; subtotal 18.50;
+        // VAT 19 % = 3.515 -> 3.52 (half-even); total 22.02
+        assertThat(a.result() + b.result()).isEqualTo(1);
+        List<BillView> issued = await(nodeA.issued(DEVICE, 10));
+        assertThat(issued).hasSize(1);
+        JsonObject first = BillJson.view(issued.get(0));
+        assertThat(first.getString("status")).isEqualTo("issued");
+        assertThat(first.getString("period")).isEqualTo("2026-01");
+        assertThat(first.getString("subtotal")).isEqualTo("18.50");
+        assertThat(first.getString("taxTotal")).isEqualTo("3.52");
+        assertThat(first.getString("total")).isEqualTo("22.02");
+
+        // AND closing again (either node) issues nothing and the stored bill is unchanged
+        assertThat(await(nodeB.closeDue(DEVICE))).isZero();
+        assertThat(await(nodeA.closeAllDue())).isZero();
+        assertThat(await(nodeB.issued(DEVICE, 10))).hasSize(1);
+        assertThat(BillJson.view(await(nodeB.forPeriod(DEVICE, YearMonth.of(2026, 1))))).isEqualTo(first);
+    }
+
+    @Test
+    void periodIsNotClosedBeforeItsEndPlusGrace() {
+        storeReadings(tenJanuaryReadings());
+        // 1 February 00:00 Berlin is 2026-01-31T23:00Z; + 48 h = 2026-02-02T23:00Z
+        clock.set(Instant.parse("2026-02-02T22:59:59Z"));
+        assertThat(await(nodeA.closeDue(DEVICE))).isZero();
+        assertThat(BillJson.view(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1)))).getString("status"))
+                .isEqualTo("open");
+
+        clock.set(Instant.parse("2026-02-02T23:00:00Z"));
+        assertThat(await(nodeA.closeDue(DEVICE))).isEqualTo(1);
+    }
+
+    @Test
+    void lateReadingIsAdjustedOnceOnTheNextBillNamingThePeriodAndTheIssuedBillNeverChanges() {
+        // GIVEN January issued at 22.02 (see above)
+        storeReadings(tenJanuaryReadings());
+        clock.set(Instant.parse("2026-02-03T00:00:00Z"));
+        assertThat(await(nodeA.closeDue(DEVICE))).isEqualTo(1);
+        JsonObject january = BillJson.view(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1))));
+
+        // WHEN a late 2-kWh reading for 20 January is stored
+        storeReadings(List.of(new MeterReading(DEVICE, Instant.parse("2026-01-20T12:00:00Z"), 2_000_000, 99, 900)));
+
+        // THEN the February running bill carries one adjustment naming January:
+        // re-rated 12 kWh x 0.30 = 3.60; + 15.50 = 19.10; VAT 3.629 -> 3.63; charges 22.73; 22.73 - 22.02 = 0.71
+        JsonObject february = BillJson.view(await(nodeA.current(DEVICE)));
+        assertThat(february.getString("period")).isEqualTo("2026-02");
+        JsonArray adjustments = february.getJsonArray("adjustments");
+        assertThat(adjustments).hasSize(1);
+        assertThat(adjustments.getJsonObject(0).getString("amount")).isEqualTo("0.71");
+        assertThat(adjustments.getJsonObject(0).getJsonObject("correctedPeriod").getString("name"))
+                .isEqualTo("2026-01");
+        assertThat(adjustments.getJsonObject(0).getString("description")).contains("2026-01-01 to 2026-02-01");
+        assertThat(february.getString("adjustmentTotal")).isEqualTo("0.71");
+        // AND the issued January bill is exactly as issued
+        assertThat(BillJson.view(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1))))).isEqualTo(january);
+
+        // WHEN February is issued (carrying the 0.71), the March bill does not charge it again
+        clock.set(Instant.parse("2026-03-03T00:00:00Z"));
+        assertThat(await(nodeA.closeDue(DEVICE))).isEqualTo(1);
+        JsonObject issuedFebruary = BillJson.view(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 2))));
+        assertThat(issuedFebruary.getString("adjustmentTotal")).isEqualTo("0.71");
+        assertThat(BillJson.view(await(nodeA.current(DEVICE))).getJsonArray("adjustments")).isEmpty();
+
+        // AND a second late reading (1 kWh) yields only its own difference on the next bill:
+        // 13 kWh x 0.30 = 3.90; + 15.50 = 19.40; VAT 3.686 -> 3.69; charges 23.09; 23.09 - 22.73 = 0.36
+        storeReadings(List.of(new MeterReading(DEVICE, Instant.parse("2026-01-21T12:00:00Z"), 1_000_000, 100, 900)));
+        JsonArray march = BillJson.view(await(nodeA.current(DEVICE))).getJsonArray("adjustments");
+        assertThat(march).hasSize(1);
+        assertThat(march.getJsonObject(0).getString("amount")).isEqualTo("0.36");
+        assertThat(BillJson.view(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1))))).isEqualTo(january);
+    }
+
+    @Test
+    void creatingAnExistingTariffAddsTheNextVersionAndAnInvalidOneNamesItsProblem() {
+        assertThat(await(tariffs.create(FLAT.copy().put("version", 7), clock.instant())).version()).isEqualTo(2);
+        assertThat(await(tariffs.latest("flat-de")).version()).isEqualTo(2);
+        assertThat(await(tariffs.version("flat-de", 1)).version()).isEqualTo(1);
+
+        Future<?> invalid = tariffs.create(FLAT.copy().put("currency", "XYZ"), clock.instant());
+        assertThatThrownBy(() -> await(invalid)).isInstanceOf(InvalidTariffException.class)
+                .hasMessageContaining("currency");
+    }
+
+    @Test
+    void aDeviceWithoutTariffHasNoBill() {
+        assertThatThrownBy(() -> await(nodeA.current("no-tariff"))).isInstanceOf(BillingNotFoundException.class);
+    }
+
+    private static List<MeterReading> tenJanuaryReadings() {
+        List<MeterReading> readings = new ArrayList<>();
+        Instant start = Instant.parse("2026-01-10T10:00:00Z");
+        for (int i = 0; i < 10; i++) {
+            readings.add(new MeterReading(DEVICE, start.plus(Duration.ofMinutes(15L * i)), 1_000_000, i, 900));
+        }
+        return readings;
+    }
+
+    private void storeReadings(List<MeterReading> readings) {
+        await(store.store(readings));
+    }
+
+    private static <T> T await(Future<T> future) {
+        try {
+            return future.await(20, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("timed out", e);
+        }
+    }
+}
