@@ -1,9 +1,7 @@
 package org.smartenergy.platform.billing;
 
-import com.mongodb.ErrorCategory;
-import com.mongodb.MongoBulkWriteException;
-import com.mongodb.MongoServerException;
-import com.mongodb.bulk.BulkWriteError;
+import org.smartenergy.platform.storage.MongoSupport;
+
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -56,7 +54,6 @@ import java.util.Set;
 public final class MongoReadingStore implements ReadingStore, UsageTotalsSource, PeriodReadings {
 
     private static final Logger LOG = LoggerFactory.getLogger(MongoReadingStore.class);
-    private static final int DUPLICATE_KEY = 11000;
     private static final BulkWriteOptions UNORDERED = new BulkWriteOptions(false);
     private static final JsonObject WITHOUT_READINGS = new JsonObject().put("readings", 0);
 
@@ -123,7 +120,7 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         JsonObject onInsert = new JsonObject()
                 .put("deviceId", deviceId)
                 .put("day", day)
-                .put("dayStart", mongoDate(UsageBuckets.startOfDay(day)))
+                .put("dayStart", MongoSupport.date(UsageBuckets.startOfDay(day)))
                 .put("total", 0L)
                 .put("count", 0L);
         return BulkOperation.createUpdate(new JsonObject().put("_id", id),
@@ -156,28 +153,10 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
      * mean the bucket exists, which is all that was asked; anything else is a real failure.
      */
     private static Future<Void> bucketExistsIsSuccess(Throwable failure) {
-        if (isOnlyDuplicateKeys(failure)) {
+        if (MongoSupport.isOnlyDuplicateKeys(failure)) {
             return Future.succeededFuture();
         }
         return Future.failedFuture(failure);
-    }
-
-    static boolean isOnlyDuplicateKeys(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof MongoBulkWriteException bulk) {
-                return bulk.getWriteConcernError() == null && !bulk.getWriteErrors().isEmpty()
-                        && bulk.getWriteErrors().stream().allMatch(MongoReadingStore::isDuplicateKey);
-            }
-            if (t instanceof MongoServerException server) {
-                return server.getCode() == DUPLICATE_KEY
-                        || ErrorCategory.fromErrorCode(server.getCode()) == ErrorCategory.DUPLICATE_KEY;
-            }
-        }
-        return false;
-    }
-
-    private static boolean isDuplicateKey(BulkWriteError error) {
-        return error.getCode() == DUPLICATE_KEY || error.getCategory() == ErrorCategory.DUPLICATE_KEY;
     }
 
     @Override
@@ -192,7 +171,7 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         Instant firstDay = from.truncatedTo(ChronoUnit.DAYS);
         JsonObject query = new JsonObject()
                 .put("deviceId", deviceId)
-                .put("dayStart", new JsonObject().put("$gte", mongoDate(firstDay)).put("$lt", mongoDate(to)));
+                .put("dayStart", new JsonObject().put("$gte", MongoSupport.date(firstDay)).put("$lt", MongoSupport.date(to)));
         FindOptions options = new FindOptions().setFields(WITHOUT_READINGS).setSort(new JsonObject().put("dayStart", 1));
         return mongo.findWithOptions(collection, query, options)
                 .map(docs -> toBuckets(docs, from, to, step));
@@ -236,7 +215,7 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         Instant afterLastDay = to.plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.DAYS).plus(Duration.ofDays(1));
         JsonObject query = new JsonObject()
                 .put("deviceId", deviceId)
-                .put("dayStart", new JsonObject().put("$gte", mongoDate(firstDay)).put("$lt", mongoDate(afterLastDay)));
+                .put("dayStart", new JsonObject().put("$gte", MongoSupport.date(firstDay)).put("$lt", MongoSupport.date(afterLastDay)));
         FindOptions options = new FindOptions().setFields(new JsonObject().put("readings", 1).put("deviceId", 1));
         return mongo.findWithOptions(collection, query, options).map(docs -> {
             List<MeterReading> result = new ArrayList<>();
@@ -289,9 +268,5 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
 
     private static String twoDigits(int hour) {
         return hour < 10 ? "0" + hour : Integer.toString(hour);
-    }
-
-    private static JsonObject mongoDate(Instant instant) {
-        return new JsonObject().put("$date", instant.toString());
     }
 }

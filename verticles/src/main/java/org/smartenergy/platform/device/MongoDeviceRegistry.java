@@ -1,8 +1,7 @@
 package org.smartenergy.platform.device;
 
-import com.mongodb.ErrorCategory;
-import com.mongodb.MongoServerException;
-import com.mongodb.MongoWriteException;
+import org.smartenergy.platform.storage.MongoSupport;
+
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.IndexOptions;
@@ -30,7 +29,6 @@ public final class MongoDeviceRegistry implements DeviceRegistry {
     static final String FIELD_TOKEN_HASH = "tokenHash";
     static final String FIELD_CREATED_AT = "createdAt";
     private static final String TOKEN_HASH_INDEX = "tokenHash_unique";
-    private static final int DUPLICATE_KEY = 11000;
 
     private static final Logger LOG = LoggerFactory.getLogger(MongoDeviceRegistry.class);
 
@@ -59,9 +57,9 @@ public final class MongoDeviceRegistry implements DeviceRegistry {
                 .put(FIELD_ID, deviceId)
                 .put(FIELD_NAME, label)
                 .put(FIELD_TOKEN_HASH, tokenHash)
-                .put(FIELD_CREATED_AT, new JsonObject().put("$date", createdAt.toString()));
+                .put(FIELD_CREATED_AT, MongoSupport.date(createdAt));
         return mongo.insert(COLLECTION, doc)
-                .recover(failure -> Future.failedFuture(isDuplicateKey(failure)
+                .recover(failure -> Future.failedFuture(MongoSupport.isDuplicateKey(failure)
                         // a duplicate tokenHash would need a SHA-256 collision of a 256-bit random token: the
                         // only duplicate that happens is the id
                         ? new DeviceExistsException(deviceId)
@@ -74,7 +72,7 @@ public final class MongoDeviceRegistry implements DeviceRegistry {
         JsonObject fields = new JsonObject().put(FIELD_NAME, 1).put(FIELD_CREATED_AT, 1);
         return mongo.findOne(COLLECTION, new JsonObject().put(FIELD_ID, deviceId), fields)
                 .map(doc -> doc == null ? null : new Device(doc.getString(FIELD_ID),
-                        doc.getString(FIELD_NAME, ""), instant(doc.getValue(FIELD_CREATED_AT))));
+                        doc.getString(FIELD_NAME, ""), MongoSupport.instant(doc.getValue(FIELD_CREATED_AT))));
     }
 
     @Override
@@ -82,37 +80,5 @@ public final class MongoDeviceRegistry implements DeviceRegistry {
         return mongo.findOne(COLLECTION, new JsonObject().put(FIELD_TOKEN_HASH, tokenHash),
                         new JsonObject().put(FIELD_ID, 1))
                 .map(doc -> doc == null ? null : doc.getString(FIELD_ID));
-    }
-
-    private static Instant instant(Object value) {
-        if (value instanceof JsonObject date) {
-            Object inner = date.getValue("$date");
-            if (inner instanceof String s) {
-                return Instant.parse(s);
-            }
-            if (inner instanceof Number n) {
-                return Instant.ofEpochMilli(n.longValue());
-            }
-        }
-        if (value instanceof String s) {
-            return Instant.parse(s);
-        }
-        if (value instanceof Instant i) {
-            return i;
-        }
-        return null;
-    }
-
-    private static boolean isDuplicateKey(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof MongoWriteException mwe
-                    && mwe.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
-                return true;
-            }
-            if (t instanceof MongoServerException mse && mse.getCode() == DUPLICATE_KEY) {
-                return true;
-            }
-        }
-        return false;
     }
 }

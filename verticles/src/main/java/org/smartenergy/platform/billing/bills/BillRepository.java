@@ -1,5 +1,7 @@
 package org.smartenergy.platform.billing.bills;
 
+import org.smartenergy.platform.storage.MongoSupport;
+
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -46,13 +48,13 @@ public final class BillRepository {
                 .put("_id", IssuedBill.id(issued.deviceId(), issued.bill().period()))
                 .put("deviceId", issued.deviceId())
                 .put("periodStart", issued.bill().period().start().toString())
-                .put("issuedAt", new JsonObject().put("$date", issued.issuedAt().toString()))
+                .put("issuedAt", MongoSupport.date(issued.issuedAt()))
                 .put("bill", BillJson.toJson(issued.bill(), issued.corrections().stream().map(Bill::period).toList()))
                 .put("corrections", corrections);
         // A plain insert on the unique _id: MongoDB lets exactly one insert of an _id succeed, atomically, whichever
         // node sends it. A duplicate key therefore means the period is already issued, by this or another node.
         return mongo.insert(COLLECTION, doc).map(id -> true)
-                .recover(e -> MongoErrors.isDuplicateKey(e) ? Future.succeededFuture(false) : Future.failedFuture(e));
+                .recover(e -> MongoSupport.isDuplicateKey(e) ? Future.succeededFuture(false) : Future.failedFuture(e));
     }
 
     /** @return the issued bill of the device whose period starts in {@code month}, or null */
@@ -78,6 +80,6 @@ public final class BillRepository {
             corrections.add(BillJson.fromJson(array.getJsonObject(i)));
         }
         return new IssuedBill(doc.getString("deviceId"), BillJson.fromJson(doc.getJsonObject("bill")), corrections,
-                TariffRepository.instant(doc.getValue("issuedAt")));
+                MongoSupport.instant(doc.getValue("issuedAt")));
     }
 }

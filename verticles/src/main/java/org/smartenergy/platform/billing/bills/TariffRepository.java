@@ -1,5 +1,7 @@
 package org.smartenergy.platform.billing.bills;
 
+import org.smartenergy.platform.storage.MongoSupport;
+
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.FindOptions;
@@ -78,10 +80,10 @@ public final class TariffRepository {
                     .put("_id", validated.id() + "|" + version)
                     .put("tariffId", validated.id())
                     .put("version", version)
-                    .put("createdAt", new JsonObject().put("$date", now.toString()))
+                    .put("createdAt", MongoSupport.date(now))
                     .put("tariff", TariffJson.toJson(tariff));
             return mongo.insert(TARIFFS, doc).map(id -> tariff).recover(e -> {
-                if (MongoErrors.isDuplicateKey(e) && attempt + 1 < MAX_VERSION_ATTEMPTS) {
+                if (MongoSupport.isDuplicateKey(e) && attempt + 1 < MAX_VERSION_ATTEMPTS) {
                     // another operator created this version at the same moment: take the next number
                     return insertNextVersion(validated, now, attempt + 1);
                 }
@@ -127,11 +129,11 @@ public final class TariffRepository {
         JsonObject set = new JsonObject()
                 .put("tariffId", tariffId)
                 .put("version", pinnedVersion)
-                .put("assignedAt", new JsonObject().put("$date", now.toString()));
+                .put("assignedAt", MongoSupport.date(now));
         // the first assignment's date stays: it is where the device's billing starts
         JsonObject update = new JsonObject().put("$set", set)
                 .put("$setOnInsert", new JsonObject().put("firstAssignedAt",
-                        new JsonObject().put("$date", now.toString())));
+                        MongoSupport.date(now)));
         return mongo.updateCollectionWithOptions(ASSIGNMENTS, new JsonObject().put("_id", deviceId), update,
                 new UpdateOptions().setUpsert(true)).mapEmpty();
     }
@@ -151,29 +153,10 @@ public final class TariffRepository {
     private static Assignment assignment(JsonObject doc) {
         Object first = doc.getValue("firstAssignedAt", doc.getValue("assignedAt"));
         return new Assignment(doc.getString("_id"), doc.getString("tariffId"), doc.getInteger("version"),
-                instant(first));
+                MongoSupport.instant(first));
     }
 
     private static Tariff tariff(JsonObject doc) {
         return TariffJson.fromJson(doc.getJsonObject("tariff"));
-    }
-
-    static Instant instant(Object value) {
-        if (value instanceof JsonObject date) {
-            Object inner = date.getValue("$date");
-            if (inner instanceof String s) {
-                return Instant.parse(s);
-            }
-            if (inner instanceof Number n) {
-                return Instant.ofEpochMilli(n.longValue());
-            }
-        }
-        if (value instanceof String s) {
-            return Instant.parse(s);
-        }
-        if (value instanceof Instant i) {
-            return i;
-        }
-        return null;
     }
 }

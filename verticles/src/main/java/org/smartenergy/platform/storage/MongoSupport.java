@@ -1,0 +1,86 @@
+package org.smartenergy.platform.storage;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoServerException;
+import com.mongodb.MongoWriteException;
+import com.mongodb.bulk.BulkWriteError;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Instant;
+
+/**
+ * What every MongoDB data-access class of the platform needs: dates in the extended-JSON form vertx-mongo-client
+ * maps to BSON dates, and the translation of driver errors (a duplicate key is an expected outcome of an
+ * insert-if-absent or a guarded upsert, not a failure).
+ */
+public final class MongoSupport {
+
+    private static final int DUPLICATE_KEY = 11000;
+
+    private MongoSupport() {
+    }
+
+    /** @return the value that stores {@code instant} as a BSON date */
+    public static JsonObject date(Instant instant) {
+        return new JsonObject().put("$date", instant.toString());
+    }
+
+    /** @return the instant of a BSON date as vertx-mongo-client returns it ({@code {"$date": ...}}), or null */
+    public static Instant instant(Object value) {
+        if (value instanceof JsonObject date) {
+            Object inner = date.getValue("$date");
+            if (inner instanceof String s) {
+                return Instant.parse(s);
+            }
+            if (inner instanceof Number n) {
+                return Instant.ofEpochMilli(n.longValue());
+            }
+        }
+        if (value instanceof String s) {
+            return Instant.parse(s);
+        }
+        if (value instanceof Instant i) {
+            return i;
+        }
+        return null;
+    }
+
+    /** @return whether the failure (or one of its causes) is a duplicate-key error of a single write */
+    public static boolean isDuplicateKey(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof MongoWriteException mwe && mwe.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
+                return true;
+            }
+            if (t instanceof MongoServerException mse && isDuplicateKeyCode(mse.getCode())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * @return whether every error of a bulk write (or the single write error) is a duplicate key, with no write
+     * concern error: the writes that could be done were done
+     */
+    public static boolean isOnlyDuplicateKeys(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof MongoBulkWriteException bulk) {
+                return bulk.getWriteConcernError() == null && !bulk.getWriteErrors().isEmpty()
+                        && bulk.getWriteErrors().stream().allMatch(MongoSupport::isDuplicateKey);
+            }
+            if (t instanceof MongoServerException server) {
+                return isDuplicateKeyCode(server.getCode());
+            }
+        }
+        return false;
+    }
+
+    private static boolean isDuplicateKey(BulkWriteError error) {
+        return isDuplicateKeyCode(error.getCode()) || error.getCategory() == ErrorCategory.DUPLICATE_KEY;
+    }
+
+    private static boolean isDuplicateKeyCode(int code) {
+        return code == DUPLICATE_KEY || ErrorCategory.fromErrorCode(code) == ErrorCategory.DUPLICATE_KEY;
+    }
+}
