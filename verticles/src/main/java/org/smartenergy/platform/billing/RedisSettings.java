@@ -28,7 +28,7 @@ public record RedisSettings(String connectionString, int connectTimeoutMs, long 
     public static final long DEFAULT_COMMAND_TIMEOUT_MS = 1000;
     public static final int DEFAULT_MAX_WAITING_HANDLERS = 1024;
     public static final int DEFAULT_MAX_POOL_SIZE = 8;
-    public static final int DEFAULT_MAX_POOL_WAITING = 64;
+    public static final int DEFAULT_MAX_POOL_WAITING = 1024;
 
     /** All defaults. */
     public static final RedisSettings DEFAULTS = new RedisSettings(DEFAULT_CONNECTION_STRING,

@@ -44,7 +44,17 @@ public final class Main implements Callable<Integer> {
     private Run run = new Run();
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        CommandLine commandLine = new CommandLine(new Main());
+        // an operational failure (unreachable service, refused request, bad option value) is a message, not a trace
+        commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+            if (e instanceof java.io.IOException || e instanceof IllegalArgumentException
+                    || e instanceof IllegalStateException) {
+                cmd.getErr().println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+                return 1;
+            }
+            throw e;
+        });
+        System.exit(commandLine.execute(args));
     }
 
     @Override
