@@ -14,13 +14,16 @@ public final class Energy {
     }
 
     /**
-     * Rounds a finite, non-negative kWh value to whole milliwatt-hours (half up).
+     * Rounds a finite kWh value to whole milliwatt-hours (half up); validation has already refused negative ones.
      *
      * @throws IllegalArgumentException if the value is not finite or too large for a long
      */
     public static long toMwh(double kwh) {
         if (!Double.isFinite(kwh)) {
             throw new IllegalArgumentException("kWh must be finite");
+        }
+        if (Math.abs(kwh) >= Long.MAX_VALUE / (double) MWH_PER_KWH) {
+            throw new IllegalArgumentException("kWh " + kwh + " is too large");
         }
         return Math.round(kwh * MWH_PER_KWH);
     }
