@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Reads platform-wide analytics from billing's day buckets (collection {@code usage_days}, see README "Storage
+ * Reads platform-wide analytics from billing's hour buckets (collection {@code usage_hours}, see README "Storage
  * design"). The sums run inside MongoDB (one {@code $group} over the day's buckets), so a refresh moves a few
- * hundred bytes whatever the number of devices; top consumers use the {@code {day, total}} index.
+ * hundred bytes whatever the number of devices; top consumers are a second {@code $group} by device.
  */
 public final class UsageAnalytics {
 
@@ -25,33 +25,45 @@ public final class UsageAnalytics {
         this.collection = collection;
     }
 
-    /** Creates the index the top-consumer query uses; idempotent. */
+    /** Creates the index the day's $match uses; idempotent. */
     public Future<Void> init() {
-        return mongo.createIndex(collection, new JsonObject().put("day", 1).put("total", -1));
+        return mongo.createIndexWithOptions(collection, new JsonObject().put("day", 1),
+                new io.vertx.ext.mongo.IndexOptions().name("day"));
     }
 
     /** @return the summary of the UTC day, with the {@code topN} largest consumers */
     public Future<DaySummary> summarize(String day, int topN) {
-        JsonObject group = new JsonObject()
+        // the day's hour buckets -> one row per device (its energy, per hour and per quarter) -> one row
+        JsonObject perDevice = new JsonObject()
+                .put("_id", "$deviceId")
+                .put("total", new JsonObject().put("$sum", "$total"));
+        JsonObject all = new JsonObject()
                 .put("_id", (Object) null)
                 .put("energy", new JsonObject().put("$sum", "$total"))
                 .put("devices", new JsonObject().put("$sum", new JsonObject().put("$cond",
-                        new JsonArray().add(new JsonObject().put("$gt", new JsonArray().add("$count").add(0))).add(1).add(0))));
+                        new JsonArray().add(new JsonObject().put("$gt", new JsonArray().add("$total").add(0))).add(1).add(0))));
         for (int h = 0; h < 24; h++) {
-            group.put("h" + two(h), new JsonObject().put("$sum", "$hours." + two(h)));
+            perDevice.put("h" + two(h), new JsonObject().put("$sum", new JsonObject().put("$cond", new JsonArray()
+                    .add(new JsonObject().put("$eq", new JsonArray().add("$hour").add(h)))
+                    .add("$total").add(0))));
+            all.put("h" + two(h), new JsonObject().put("$sum", "$h" + two(h)));
         }
         for (int q = 0; q < 96; q++) {
-            group.put("q" + two(q), new JsonObject().put("$sum", "$quarters." + two(q)));
+            perDevice.put("q" + two(q), new JsonObject().put("$sum", "$quarters." + two(q)));
+            all.put("q" + two(q), new JsonObject().put("$sum", "$q" + two(q)));
         }
-        JsonArray pipeline = new JsonArray()
-                .add(new JsonObject().put("$match", new JsonObject().put("day", day)))
-                .add(new JsonObject().put("$group", group));
-        Future<List<JsonObject>> sums = collect(pipeline);
-        Future<List<JsonObject>> top = mongo.findWithOptions(collection, new JsonObject().put("day", day),
-                new FindOptions()
-                        .setFields(new JsonObject().put("deviceId", 1).put("total", 1))
-                        .setSort(new JsonObject().put("total", -1))
-                        .setLimit(topN));
+        JsonObject match = new JsonObject().put("$match", new JsonObject().put("day", day));
+        Future<List<JsonObject>> sums = collect(new JsonArray()
+                .add(match)
+                .add(new JsonObject().put("$group", perDevice))
+                .add(new JsonObject().put("$group", all)));
+        Future<List<JsonObject>> top = collect(new JsonArray()
+                .add(match)
+                .add(new JsonObject().put("$group", new JsonObject()
+                        .put("_id", "$deviceId")
+                        .put("total", new JsonObject().put("$sum", "$total"))))
+                .add(new JsonObject().put("$sort", new JsonObject().put("total", -1).put("_id", 1)))
+                .add(new JsonObject().put("$limit", topN)));
         return Future.all(sums, top).map(v -> {
             JsonObject row = sums.result().isEmpty() ? new JsonObject() : sums.result().get(0);
             long[] hours = new long[24];
@@ -66,7 +78,7 @@ public final class UsageAnalytics {
             for (JsonObject doc : top.result()) {
                 long total = number(doc, "total");
                 if (total > 0) {
-                    consumers.add(new DaySummary.Consumer(doc.getString("deviceId"), total));
+                    consumers.add(new DaySummary.Consumer(doc.getString("_id"), total));
                 }
             }
             return new DaySummary(day, number(row, "energy"), number(row, "devices"), hours, quarters, consumers);

@@ -14,7 +14,7 @@ import java.util.Objects;
  *                                   never dead-lettered); doubles on every attempt. Default
  *                                   {@value #DEFAULT_STORE_RETRY_INITIAL_BACKOFF_MS}
  * @param storeRetryMaxBackoffMs     upper bound of that pause. Default {@value #DEFAULT_STORE_RETRY_MAX_BACKOFF_MS}
- * @param readingsCollection         MongoDB collection of per-device, per-UTC-day buckets. Default
+ * @param readingsCollection         MongoDB collection of per-device, per-UTC-hour buckets. Default
  *                                   {@value #DEFAULT_READINGS_COLLECTION}
  * @param redisKeyPrefix             prefix of every Redis key the usage cache writes. Default
  *                                   {@value #DEFAULT_REDIS_KEY_PREFIX}
@@ -31,7 +31,7 @@ public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long
     public static final int DEFAULT_PREFETCH = 16;
     public static final long DEFAULT_STORE_RETRY_INITIAL_BACKOFF_MS = 200;
     public static final long DEFAULT_STORE_RETRY_MAX_BACKOFF_MS = 5000;
-    public static final String DEFAULT_READINGS_COLLECTION = "usage_days";
+    public static final String DEFAULT_READINGS_COLLECTION = "usage_hours";
     public static final String DEFAULT_REDIS_KEY_PREFIX = "sep:";
     public static final int DEFAULT_CLOSE_GRACE_HOURS = 48;
     public static final long DEFAULT_CLOSE_CHECK_INTERVAL_MS = 60_000;

@@ -10,6 +10,7 @@ import io.vertx.ext.mongo.BulkWriteOptions;
 import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.IndexOptions;
 import io.vertx.ext.mongo.MongoClient;
+import io.vertx.ext.mongo.UpdateOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smartenergy.platform.billing.bills.PeriodReadings;
@@ -22,8 +23,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashSet;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,22 +32,36 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * {@link ReadingStore} on MongoDB with the bucket pattern: one document per device and UTC day.
+ * {@link ReadingStore} on MongoDB with the bucket pattern: one document per device and UTC hour.
  *
  * <pre>
- * { _id: "meter-1|2026-11-27", deviceId: "meter-1", day: "2026-11-27", dayStart: ISODate(...),
- *   readings: { "1764201600000": { e: 250000, s: 42, i: 900 }, ... },
- *   hours: { "09": 250000, ... }, hourCounts: { "09": 1, ... }, quarters: { "36": 250000, ... },
- *   total: 250000, count: 1 }
- * (quarters: energy per UTC quarter hour 00-95 of the day, for platform-wide demand analytics)
+ * { _id: "meter-1|2026-11-27T09", deviceId: "meter-1", day: "2026-11-27", hour: 9,
+ *   hourStart: ISODate("2026-11-27T09:00:00Z"),
+ *   readings: { "1764234900000": { e: 250000, s: 42, i: 900 }, ... },
+ *   total: 250000, count: 1, quarters: { "36": 250000, ... } }
+ * (quarters: energy per UTC quarter hour of the day, 00-95; an hour holds four of them)
  * </pre>
  *
- * <p>Idempotency and exact totals come from one atomic single-document update per reading: the filter
- * {@code {_id, "readings.<ms>": {$exists: false}}} matches only while the reading is absent, and the same update
- * {@code $set}s the reading and {@code $inc}s the totals. A redelivered reading matches nothing and changes nothing,
- * so totals always equal the sum of the distinct readings (a blind {@code $inc} would double-count). The bucket is
- * created beforehand by an upsert on {@code _id} with {@code $setOnInsert}; a duplicate-key error from two such
- * upserts racing only means the bucket exists.
+ * <p>Every write addresses a document by {@code _id} alone, so it is an index lookup on MongoDB and on the embedded
+ * stand-in alike (mongo-java-server uses an index only for a filter on exactly the index's fields), and its cost does
+ * not grow with the data already stored. A batch costs, per hour bucket it touches, one
+ * {@code findOneAndUpdate({_id}, {$max: {"readings.<ms>": {e, s, i}, ...}, $setOnInsert: {...}}, upsert, before)},
+ * then one unordered bulk of {@code updateOne({_id}, {$max: {total, count, "quarters.QQ"}})}.
+ *
+ * <p>Why this is exact and idempotent without a guard query:
+ * <ul>
+ *   <li>The readings map only ever grows, and {@code $max} merges a reading into it: absent, it is added; present,
+ *       the larger of the two (compared as BSON documents: usage, then seq, then interval) stays. The merge is
+ *       commutative and idempotent, so redeliveries, resends and two billing nodes writing the same bucket at once
+ *       all end in the same document, whatever the order.</li>
+ *   <li>The document returned by the atomic {@code findOneAndUpdate} is the state just before this write, so the
+ *       readings absent from it are exactly the ones this write stored (counted once, cluster-wide), and the
+ *       state just after it is known without another read: its totals are computed here from all its readings.</li>
+ *   <li>Totals (every one of them a sum of non-negative per-reading values over a growing map) only grow from state
+ *       to state, so writing them with {@code $max} keeps the totals of the latest state any writer computed;
+ *       the writer of the last state writes last, so totals end equal to the readings. A crash between the two steps
+ *       leaves the readings stored and the totals behind; the redelivered batch recomputes and repairs them.</li>
+ * </ul>
  *
  * <p>The write concern comes from the connection string (see {@link MongoSettings}); a {@link #store} future
  * succeeds only after all its writes are acknowledged under it.
@@ -56,6 +71,12 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
     private static final Logger LOG = LoggerFactory.getLogger(MongoReadingStore.class);
     private static final BulkWriteOptions UNORDERED = new BulkWriteOptions(false);
     private static final JsonObject WITHOUT_READINGS = new JsonObject().put("readings", 0);
+    private static final JsonObject ONLY_READINGS = new JsonObject().put("readings", 1);
+    private static final UpdateOptions UPSERT_RETURN_BEFORE = new UpdateOptions().setUpsert(true)
+            .setReturningNewDocument(false);
+    /** Above this many hours a usage query is a range query on {@code {deviceId, hourStart}} instead of ids. */
+    static final int MAX_HOURS_BY_ID = 2_000;
+    private static final long HOUR_MS = 3_600_000L;
 
     private final MongoClient mongo;
     private final String collection;
@@ -69,94 +90,129 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         this.collection = Objects.requireNonNull(collection, "collection");
     }
 
-    /** @return the bucket id of a device and UTC day */
-    public static String bucketId(String deviceId, String day) {
-        return deviceId + "|" + day;
+    /** @return the bucket id of a device and the UTC hour starting at {@code hourStart} (epoch ms) */
+    public static String bucketId(String deviceId, long hourStart) {
+        return deviceId + "|" + UsageBuckets.hour(hourStart);
     }
 
     @Override
     public Future<Void> init() {
-        return mongo.createIndexWithOptions(collection, new JsonObject().put("deviceId", 1).put("dayStart", 1),
-                new IndexOptions().name("deviceId_dayStart"));
+        // range queries by device (long usage spans) and the analytics $match on the day; the embedded stand-in
+        // ignores non-unique indexes, every hot path addresses documents by _id
+        return mongo.createIndexWithOptions(collection, new JsonObject().put("deviceId", 1).put("hourStart", 1),
+                        new IndexOptions().name("deviceId_hourStart"))
+                .compose(v -> mongo.createIndexWithOptions(collection, new JsonObject().put("day", 1),
+                        new IndexOptions().name("day")));
     }
 
     @Override
     public Future<StoreResult> store(List<MeterReading> readings) {
-        // the same reading twice in one call: keep the first, count the rest as duplicates without a round trip
+        // the same reading twice in one call: keep the largest, as the merge in MongoDB would
         Map<MeterReading.ReadingKey, MeterReading> distinct = new LinkedHashMap<>();
         for (MeterReading r : readings) {
-            distinct.putIfAbsent(r.key(), r);
+            distinct.merge(r.key(), r, (a, b) -> compare(a, b) >= 0 ? a : b);
         }
         int repeatedInCall = readings.size() - distinct.size();
         if (distinct.isEmpty()) {
             return Future.succeededFuture(new StoreResult(0, repeatedInCall));
         }
-        List<BulkOperation> bucketUpserts = new ArrayList<>();
-        Set<String> buckets = new HashSet<>();
-        List<BulkOperation> readingUpdates = new ArrayList<>(distinct.size());
+        Map<String, List<MeterReading>> byBucket = new LinkedHashMap<>();
         for (MeterReading r : distinct.values()) {
-            long ms = r.timestamp().toEpochMilli();
-            String day = UsageBuckets.day(ms);
-            String id = bucketId(r.deviceId(), day);
-            if (buckets.add(id)) {
-                bucketUpserts.add(ensureBucket(id, r.deviceId(), day));
-            }
-            readingUpdates.add(addReading(id, r));
+            long hourStart = UsageBuckets.hourStart(r.timestamp().toEpochMilli());
+            byBucket.computeIfAbsent(bucketId(r.deviceId(), hourStart), k -> new ArrayList<>()).add(r);
         }
+        List<Future<BucketWrite>> writes = new ArrayList<>(byBucket.size());
+        byBucket.forEach((id, bucketReadings) -> writes.add(mergeReadings(id, bucketReadings)));
         int distinctCount = distinct.size();
-        return mongo.bulkWriteWithOptions(collection, bucketUpserts, UNORDERED)
-                .<Void>mapEmpty()
-                .recover(MongoReadingStore::bucketExistsIsSuccess)
-                // only after every bucket exists: an unordered bulk may run its operations in any order
-                .compose(v -> mongo.bulkWriteWithOptions(collection, readingUpdates, UNORDERED))
-                .map(result -> {
-                    int stored = (int) result.getMatchedCount();
-                    return new StoreResult(stored, repeatedInCall + distinctCount - stored);
+        return Future.all(writes)
+                .compose(all -> {
+                    List<BulkOperation> totals = new ArrayList<>(writes.size());
+                    int stored = 0;
+                    for (Future<BucketWrite> f : writes) {
+                        BucketWrite w = f.result();
+                        stored += w.newlyStored();
+                        totals.add(BulkOperation.createUpdate(new JsonObject().put("_id", w.id()),
+                                new JsonObject().put("$max", w.totals()), false, false));
+                    }
+                    int newlyStored = stored;
+                    return mongo.bulkWriteWithOptions(collection, totals, UNORDERED)
+                            .map(r -> new StoreResult(newlyStored, repeatedInCall + distinctCount - newlyStored));
                 })
                 .onFailure(e -> LOG.debug("store failed [readings: {}]: {}", readings.size(), e.toString()));
     }
 
-    private static BulkOperation ensureBucket(String id, String deviceId, String day) {
-        JsonObject onInsert = new JsonObject()
-                .put("deviceId", deviceId)
-                .put("day", day)
-                .put("dayStart", MongoSupport.date(UsageBuckets.startOfDay(day)))
-                .put("total", 0L)
-                .put("count", 0L);
-        return BulkOperation.createUpdate(new JsonObject().put("_id", id),
-                new JsonObject().put("$setOnInsert", onInsert), true, false);
+    /** What merging one bucket's readings did: how many were new, and the totals of the bucket after it. */
+    private record BucketWrite(String id, int newlyStored, JsonObject totals) {
     }
 
-    private static BulkOperation addReading(String id, MeterReading r) {
-        String ms = Long.toString(r.timestamp().toEpochMilli());
-        String hour = twoDigits(UsageBuckets.hourOfDay(r.timestamp().toEpochMilli()));
-        JsonObject filter = new JsonObject()
-                .put("_id", id)
-                .put("readings." + ms, new JsonObject().put("$exists", false));
-        JsonObject update = new JsonObject()
-                .put("$set", new JsonObject().put("readings." + ms, new JsonObject()
-                        .put("e", r.usageMwh())
-                        .put("s", r.seq())
-                        .put("i", r.intervalSeconds())))
-                .put("$inc", new JsonObject()
-                        .put("total", r.usageMwh())
-                        .put("count", 1L)
-                        .put("hours." + hour, r.usageMwh())
-                        .put("hourCounts." + hour, 1L)
-                        .put("quarters." + twoDigits(UsageBuckets.quarterOfDay(r.timestamp().toEpochMilli())),
-                                r.usageMwh()));
-        return BulkOperation.createUpdate(filter, update, false, false);
-    }
-
-    /**
-     * Maps the outcome of the bucket upserts: duplicate-key errors (two writers creating the same bucket at once)
-     * mean the bucket exists, which is all that was asked; anything else is a real failure.
-     */
-    private static Future<Void> bucketExistsIsSuccess(Throwable failure) {
-        if (MongoSupport.isOnlyDuplicateKeys(failure)) {
-            return Future.succeededFuture();
+    private Future<BucketWrite> mergeReadings(String id, List<MeterReading> bucketReadings) {
+        MeterReading first = bucketReadings.get(0);
+        long hourStart = UsageBuckets.hourStart(first.timestamp().toEpochMilli());
+        JsonObject max = new JsonObject();
+        for (MeterReading r : bucketReadings) {
+            max.put("readings." + r.timestamp().toEpochMilli(), entry(r));
         }
-        return Future.failedFuture(failure);
+        JsonObject update = new JsonObject()
+                .put("$max", max)
+                .put("$setOnInsert", new JsonObject()
+                        .put("deviceId", first.deviceId())
+                        .put("day", UsageBuckets.day(first.timestamp().toEpochMilli()))
+                        .put("hour", UsageBuckets.hourOfDay(first.timestamp().toEpochMilli()))
+                        .put("hourStart", MongoSupport.date(Instant.ofEpochMilli(hourStart))));
+        JsonObject filter = new JsonObject().put("_id", id);
+        return mongo.findOneAndUpdateWithOptions(collection, filter, update, new FindOptions().setFields(ONLY_READINGS),
+                        UPSERT_RETURN_BEFORE)
+                // two upserts of a new bucket racing: the loser's insert hits the winner's _id; once more finds it
+                .recover(e -> MongoSupport.isDuplicateKey(e)
+                        ? mongo.findOneAndUpdateWithOptions(collection, filter, update,
+                        new FindOptions().setFields(ONLY_READINGS), UPSERT_RETURN_BEFORE)
+                        : Future.failedFuture(e))
+                .map(before -> merged(id, before, bucketReadings));
+    }
+
+    /** Computes, from the bucket as it was before the write and the readings written, the bucket after it. */
+    private static BucketWrite merged(String id, JsonObject before, List<MeterReading> written) {
+        JsonObject stored = before == null ? new JsonObject() : before.getJsonObject("readings", new JsonObject());
+        Map<Long, long[]> after = new HashMap<>();
+        for (String ms : stored.fieldNames()) {
+            JsonObject e = stored.getJsonObject(ms);
+            after.put(Long.parseLong(ms), new long[]{number(e, "e"), number(e, "s"), number(e, "i")});
+        }
+        int newlyStored = 0;
+        for (MeterReading r : written) {
+            long[] mine = {r.usageMwh(), r.seq(), r.intervalSeconds()};
+            long[] present = after.get(r.timestamp().toEpochMilli());
+            if (present == null) {
+                newlyStored++;
+                after.put(r.timestamp().toEpochMilli(), mine);
+            } else if (Arrays.compare(mine, present) > 0) {
+                after.put(r.timestamp().toEpochMilli(), mine);
+            }
+        }
+        long total = 0;
+        Map<Integer, Long> quarters = new HashMap<>();
+        for (Map.Entry<Long, long[]> e : after.entrySet()) {
+            long mwh = e.getValue()[0];
+            total += mwh;
+            quarters.merge(UsageBuckets.quarterOfDay(e.getKey()), mwh, Long::sum);
+        }
+        JsonObject totals = new JsonObject().put("total", total).put("count", (long) after.size());
+        quarters.forEach((q, mwh) -> totals.put("quarters." + twoDigits(q), mwh));
+        return new BucketWrite(id, newlyStored, totals);
+    }
+
+    /** Orders two copies of one reading as {@code $max} orders their stored documents: usage, seq, interval. */
+    private static int compare(MeterReading a, MeterReading b) {
+        return Arrays.compare(new long[]{a.usageMwh(), a.seq(), a.intervalSeconds()},
+                new long[]{b.usageMwh(), b.seq(), b.intervalSeconds()});
+    }
+
+    /** The stored form of a reading; field order matters: {@code $max} compares documents field by field. */
+    private static JsonObject entry(MeterReading r) {
+        return new JsonObject()
+                .put("e", r.usageMwh())
+                .put("s", r.seq())
+                .put("i", (long) r.intervalSeconds());
     }
 
     @Override
@@ -168,56 +224,75 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         if (!from.isBefore(to)) {
             return Future.succeededFuture(List.of());
         }
-        Instant firstDay = from.truncatedTo(ChronoUnit.DAYS);
-        JsonObject query = new JsonObject()
-                .put("deviceId", deviceId)
-                .put("dayStart", new JsonObject().put("$gte", MongoSupport.date(firstDay)).put("$lt", MongoSupport.date(to)));
-        FindOptions options = new FindOptions().setFields(WITHOUT_READINGS).setSort(new JsonObject().put("dayStart", 1));
-        return mongo.findWithOptions(collection, query, options)
+        // a day bucket starting in [from, to) sums the hours of its whole day
+        Instant first = step == UsageStep.DAY ? from : from.truncatedTo(ChronoUnit.HOURS);
+        Instant last = step == UsageStep.DAY
+                ? to.plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.DAYS)
+                : to;
+        return hourBuckets(deviceId, first.truncatedTo(step == UsageStep.DAY ? ChronoUnit.DAYS : ChronoUnit.HOURS),
+                last, WITHOUT_READINGS)
                 .map(docs -> toBuckets(docs, from, to, step));
     }
 
+    /**
+     * The hour buckets of a device whose hour starts in {@code [from, to)}: by {@code _id} (an index lookup each, on
+     * every store) for spans up to {@value #MAX_HOURS_BY_ID} hours, else by a range query on
+     * {@code {deviceId, hourStart}} (indexed on MongoDB).
+     */
+    private Future<List<JsonObject>> hourBuckets(String deviceId, Instant from, Instant to, JsonObject fields) {
+        long firstHour = Math.floorDiv(from.toEpochMilli(), HOUR_MS) * HOUR_MS;
+        long hours = Math.max(0, Math.floorDiv(to.toEpochMilli() - 1 - firstHour, HOUR_MS) + 1);
+        JsonObject query;
+        if (hours <= MAX_HOURS_BY_ID) {
+            JsonArray ids = new JsonArray(new ArrayList<>((int) hours));
+            for (long h = firstHour; h < to.toEpochMilli(); h += HOUR_MS) {
+                ids.add(bucketId(deviceId, h));
+            }
+            if (ids.isEmpty()) {
+                return Future.succeededFuture(List.of());
+            }
+            query = new JsonObject().put("_id", new JsonObject().put("$in", ids));
+        } else {
+            query = new JsonObject()
+                    .put("deviceId", deviceId)
+                    .put("hourStart", new JsonObject()
+                            .put("$gte", MongoSupport.date(Instant.ofEpochMilli(firstHour)))
+                            .put("$lt", MongoSupport.date(to)));
+        }
+        return mongo.findWithOptions(collection, query, new FindOptions().setFields(fields));
+    }
+
     private static List<UsageBucket> toBuckets(List<JsonObject> docs, Instant from, Instant to, UsageStep step) {
-        List<UsageBucket> result = new ArrayList<>();
+        Map<Instant, long[]> byStart = new java.util.TreeMap<>();
         for (JsonObject doc : docs) {
-            Instant dayStart = UsageBuckets.startOfDay(doc.getString("day"));
-            if (step == UsageStep.DAY) {
-                long count = number(doc, "count");
-                if (count > 0 && inRange(dayStart, from, to)) {
-                    result.add(new UsageBucket(dayStart, number(doc, "total"), count));
-                }
+            long count = number(doc, "count");
+            if (count <= 0) {
                 continue;
             }
-            JsonObject hours = doc.getJsonObject("hours", new JsonObject());
-            JsonObject hourCounts = doc.getJsonObject("hourCounts", new JsonObject());
-            for (int h = 0; h < 24; h++) {
-                String hh = twoDigits(h);
-                long count = number(hourCounts, hh);
-                Instant hourStart = dayStart.plus(Duration.ofHours(h));
-                if (count > 0 && inRange(hourStart, from, to)) {
-                    result.add(new UsageBucket(hourStart, number(hours, hh), count));
-                }
+            Instant hourStart = MongoSupport.instant(doc.getValue("hourStart"));
+            Instant start = step == UsageStep.DAY ? hourStart.truncatedTo(ChronoUnit.DAYS) : hourStart;
+            if (!inRange(start, from, to)) {
+                continue;
             }
+            long[] sums = byStart.computeIfAbsent(start, k -> new long[2]);
+            sums[0] += number(doc, "total");
+            sums[1] += count;
         }
-        result.sort(Comparator.comparing(UsageBucket::start));
+        List<UsageBucket> result = new ArrayList<>(byStart.size());
+        byStart.forEach((start, sums) -> result.add(new UsageBucket(start, sums[0], sums[1])));
         return result;
     }
 
     /**
      * Reads the readings of the buckets that can hold a reading overlapping {@code [from, to)}. A reading is keyed by
      * the end of its interval and covers at most a day ({@code ingestion.maxIntervalSeconds} is capped at 86400), so
-     * the buckets from the UTC day of {@code from} to the UTC day of {@code to} plus one day are enough.
+     * the hours from the one holding {@code from} to a day and an hour after {@code to} are enough.
      */
     @Override
     public Future<List<MeterReading>> readings(String deviceId, Instant from, Instant to) {
         Objects.requireNonNull(deviceId, "deviceId");
-        Instant firstDay = from.truncatedTo(ChronoUnit.DAYS);
-        Instant afterLastDay = to.plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.DAYS).plus(Duration.ofDays(1));
-        JsonObject query = new JsonObject()
-                .put("deviceId", deviceId)
-                .put("dayStart", new JsonObject().put("$gte", MongoSupport.date(firstDay)).put("$lt", MongoSupport.date(afterLastDay)));
-        FindOptions options = new FindOptions().setFields(new JsonObject().put("readings", 1).put("deviceId", 1));
-        return mongo.findWithOptions(collection, query, options).map(docs -> {
+        Instant afterLast = to.plus(Duration.ofDays(1)).plus(Duration.ofHours(1));
+        return hourBuckets(deviceId, from, afterLast, ONLY_READINGS).map(docs -> {
             List<MeterReading> result = new ArrayList<>();
             for (JsonObject doc : docs) {
                 JsonObject readings = doc.getJsonObject("readings", new JsonObject());
@@ -231,30 +306,39 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         });
     }
 
-    /** Reads the buckets without their readings: the totals the cache copies after a store. */
+    /** Reads the hour buckets of those days without their readings: the totals the cache copies after a store. */
     @Override
     public Future<List<BucketTotals>> totals(Set<DeviceDay> days) {
         if (days.isEmpty()) {
             return Future.succeededFuture(List.of());
         }
-        JsonArray ids = new JsonArray(new ArrayList<>(days.size()));
-        days.forEach(d -> ids.add(bucketId(d.deviceId(), d.day())));
-        JsonObject query = new JsonObject().put("_id", new JsonObject().put("$in", ids));
-        return mongo.findWithOptions(collection, query, new FindOptions().setFields(WITHOUT_READINGS))
-                .map(docs -> docs.stream().map(MongoReadingStore::toTotals).toList());
-    }
-
-    private static BucketTotals toTotals(JsonObject doc) {
-        JsonObject hours = doc.getJsonObject("hours", new JsonObject());
-        Map<Integer, Long> byHour = new LinkedHashMap<>();
-        for (int h = 0; h < 24; h++) {
-            String hh = twoDigits(h);
-            if (hours.containsKey(hh)) {
-                byHour.put(h, number(hours, hh));
+        JsonArray ids = new JsonArray(new ArrayList<>(days.size() * 24));
+        for (DeviceDay d : days) {
+            long dayStart = UsageBuckets.startOfDay(d.day()).toEpochMilli();
+            for (int h = 0; h < 24; h++) {
+                ids.add(bucketId(d.deviceId(), dayStart + h * HOUR_MS));
             }
         }
-        return new BucketTotals(doc.getString("deviceId"), doc.getString("day"), number(doc, "total"),
-                number(doc, "count"), byHour);
+        JsonObject query = new JsonObject().put("_id", new JsonObject().put("$in", ids));
+        return mongo.findWithOptions(collection, query, new FindOptions().setFields(WITHOUT_READINGS))
+                .map(MongoReadingStore::toTotals);
+    }
+
+    private static List<BucketTotals> toTotals(List<JsonObject> docs) {
+        Map<DeviceDay, long[]> sums = new LinkedHashMap<>();
+        Map<DeviceDay, Map<Integer, Long>> hours = new HashMap<>();
+        for (JsonObject doc : docs) {
+            DeviceDay key = new DeviceDay(doc.getString("deviceId"), doc.getString("day"));
+            long[] s = sums.computeIfAbsent(key, k -> new long[2]);
+            long total = number(doc, "total");
+            s[0] += total;
+            s[1] += number(doc, "count");
+            int hour = doc.getInteger("hour", 0);
+            hours.computeIfAbsent(key, k -> new java.util.TreeMap<>()).put(hour, total);
+        }
+        List<BucketTotals> result = new ArrayList<>(sums.size());
+        sums.forEach((d, s) -> result.add(new BucketTotals(d.deviceId(), d.day(), s[0], s[1], hours.get(d))));
+        return result;
     }
 
     private static boolean inRange(Instant start, Instant from, Instant to) {
@@ -266,7 +350,7 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         return n == null ? 0L : n.longValue();
     }
 
-    private static String twoDigits(int hour) {
+    static String twoDigits(int hour) {
         return hour < 10 ? "0" + hour : Integer.toString(hour);
     }
 }

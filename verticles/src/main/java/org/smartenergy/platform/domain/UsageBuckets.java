@@ -14,6 +14,7 @@ import java.time.format.DateTimeFormatter;
 public final class UsageBuckets {
 
     private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH").withZone(ZoneOffset.UTC);
 
     private UsageBuckets() {
     }
@@ -36,6 +37,16 @@ public final class UsageBuckets {
     /** @return the UTC quarter hour of day (0-95) the reading is counted in */
     public static int quarterOfDay(long endEpochMilli) {
         return (int) Math.floorMod(countedAt(endEpochMilli), 86_400_000L) / 900_000;
+    }
+
+    /** @return the start (epoch ms) of the UTC hour the reading is counted in */
+    public static long hourStart(long endEpochMilli) {
+        return Math.floorDiv(countedAt(endEpochMilli), 3_600_000L) * 3_600_000L;
+    }
+
+    /** @return the UTC hour (yyyy-MM-ddTHH) starting at {@code hourStartEpochMilli} */
+    public static String hour(long hourStartEpochMilli) {
+        return HOUR.format(Instant.ofEpochMilli(hourStartEpochMilli));
     }
 
     /** @return the start of the UTC day {@code day} (yyyy-MM-dd) */

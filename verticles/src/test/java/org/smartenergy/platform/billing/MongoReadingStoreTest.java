@@ -42,10 +42,13 @@ class MongoReadingStoreTest {
     /** 2026-11-27T00:00:00Z */
     private static final Instant DAY = Instant.parse("2026-11-27T00:00:00Z");
 
+    private static final String COLLECTION = "usage_hours";
+
     private static MongoServer server;
     private static String connectionString;
 
     private MongoClient mongo;
+    private String database;
     private MongoReadingStore store;
 
     @BeforeAll
@@ -63,9 +66,10 @@ class MongoReadingStoreTest {
 
     @BeforeEach
     void setUp(Vertx vertx, VertxTestContext ctx) {
-        MongoSettings settings = new MongoSettings(connectionString, "energy-" + UUID.randomUUID(), 3000, 3000);
+        database = "energy-" + UUID.randomUUID();
+        MongoSettings settings = new MongoSettings(connectionString, database, 3000, 3000);
         mongo = MongoClient.create(vertx, settings.toClientConfig());
-        store = new MongoReadingStore(mongo, "usage_days");
+        store = new MongoReadingStore(mongo, COLLECTION);
         store.init().onComplete(ctx.succeedingThenComplete());
     }
 
@@ -114,7 +118,7 @@ class MongoReadingStoreTest {
 
     @Test
     void readingsRepeatedWithinOneCallAreStoredOnceAndCountedAsDuplicates(VertxTestContext ctx) {
-        // GIVEN a batch holding the same reading three times (with differing payloads) and one other reading
+        // GIVEN a batch holding the same reading three times (two payloads) and one other reading
         Instant end = DAY.plusSeconds(3600 * 5 + 900);
         List<MeterReading> batch = List.of(
                 reading("meter-a", end, 500, 1),
@@ -129,8 +133,8 @@ class MongoReadingStoreTest {
                     return store.usage("meter-a", DAY, DAY.plusSeconds(86_400), UsageStep.HOUR);
                 })
                 .onComplete(ctx.succeeding(hours -> ctx.verify(() -> {
-                    // AND the first occurrence is the one counted
-                    assertThat(hours).containsExactly(new UsageBucket(DAY.plusSeconds(3600 * 5), 500, 1));
+                    // AND the largest copy is the one counted (as MongoDB's $max would keep it)
+                    assertThat(hours).containsExactly(new UsageBucket(DAY.plusSeconds(3600 * 5), 999, 1));
                     ctx.completeNow();
                 })));
     }
@@ -207,22 +211,22 @@ class MongoReadingStoreTest {
 
     @Test
     void bucketDocumentHoldsTheReadingUnderItsEpochMilli(VertxTestContext ctx) {
-        // GIVEN one stored reading
+        // GIVEN one stored reading ending at 01:00, i.e. counted in the 00:00 hour
         Instant end = DAY.plusSeconds(3600);
         store.store(List.of(new MeterReading("meter-d", end, 42, 7, 900)))
                 // WHEN its bucket document is read directly
-                .compose(r -> mongo.findOne("usage_days", new JsonObject().put("_id", "meter-d|2026-11-27"), null))
+                .compose(r -> mongo.findOne(COLLECTION, new JsonObject().put("_id", "meter-d|2026-11-27T00"), null))
                 .onComplete(ctx.succeeding(doc -> ctx.verify(() -> {
                     // THEN it follows the documented bucket layout
                     assertThat(doc.getString("deviceId")).isEqualTo("meter-d");
                     assertThat(doc.getString("day")).isEqualTo("2026-11-27");
-                    assertThat(doc.getJsonObject("dayStart").getString("$date")).startsWith("2026-11-27T00:00:00");
+                    assertThat(doc.getInteger("hour")).isEqualTo(0);
+                    assertThat(doc.getJsonObject("hourStart").getString("$date")).startsWith("2026-11-27T00:00:00");
                     JsonObject stored = doc.getJsonObject("readings").getJsonObject(Long.toString(end.toEpochMilli()));
                     assertThat(stored.getLong("e")).isEqualTo(42);
                     assertThat(stored.getLong("s")).isEqualTo(7);
                     assertThat(stored.getInteger("i")).isEqualTo(900);
-                    assertThat(doc.getJsonObject("hours").getLong("00")).isEqualTo(42);
-                    assertThat(doc.getJsonObject("hourCounts").getLong("00")).isEqualTo(1);
+                    assertThat(doc.getJsonObject("quarters").getLong("03")).isEqualTo(42);
                     assertThat(doc.getLong("total")).isEqualTo(42);
                     assertThat(doc.getLong("count")).isEqualTo(1);
                     ctx.completeNow();
@@ -253,5 +257,140 @@ class MongoReadingStoreTest {
                     assertThat(days.stream().mapToLong(UsageBucket::readings).sum()).isEqualTo(20);
                     ctx.completeNow();
                 })));
+    }
+
+    @Test
+    void differingCopiesOfAReadingEndAsTheLargestWhateverTheOrderTheyArriveIn(VertxTestContext ctx) {
+        // GIVEN two copies of one reading (a logger resending a corrected value), in separate batches
+        Instant end = DAY.plusSeconds(7200);
+        MeterReading small = reading("meter-x", end, 300, 1);
+        MeterReading large = reading("meter-x", end, 800, 2);
+        MeterReading smallY = reading("meter-y", end, 300, 1);
+        MeterReading largeY = reading("meter-y", end, 800, 2);
+        // WHEN meter-x gets them small-then-large and meter-y large-then-small
+        store.store(List.of(small))
+                .compose(r -> store.store(List.of(large)))
+                .compose(r -> store.store(List.of(largeY)))
+                .compose(r -> store.store(List.of(smallY)))
+                .compose(r -> Future.all(store.usage("meter-x", DAY, DAY.plusSeconds(86_400), UsageStep.HOUR),
+                        store.usage("meter-y", DAY, DAY.plusSeconds(86_400), UsageStep.HOUR),
+                        store.readings("meter-x", DAY, DAY.plusSeconds(86_400))))
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    // THEN both devices hold the same single reading, with the larger value, and totals match it
+                    UsageBucket expected = new UsageBucket(DAY.plusSeconds(3600), 800, 1);
+                    assertThat(all.<List<UsageBucket>>resultAt(0)).containsExactly(expected);
+                    assertThat(all.<List<UsageBucket>>resultAt(1)).containsExactly(expected);
+                    assertThat(all.<List<MeterReading>>resultAt(2)).containsExactly(large);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void redeliveryAfterACrashBetweenStoringReadingsAndTotalsRepairsTheTotals(VertxTestContext ctx) {
+        // GIVEN a writer that merged a batch's readings into its bucket and died before writing the totals
+        List<MeterReading> batch = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            batch.add(reading("meter-c", DAY.plusSeconds(900L * i), 100L * i, i));
+        }
+        JsonObject max = new JsonObject();
+        batch.forEach(r -> max.put("readings." + r.timestamp().toEpochMilli(),
+                new JsonObject().put("e", r.usageMwh()).put("s", r.seq()).put("i", (long) r.intervalSeconds())));
+        JsonObject halfWritten = new JsonObject().put("$max", max).put("$setOnInsert", new JsonObject()
+                .put("deviceId", "meter-c").put("day", "2026-11-27").put("hour", 0)
+                .put("hourStart", new JsonObject().put("$date", "2026-11-27T00:00:00Z")));
+        mongo.updateCollectionWithOptions(COLLECTION, new JsonObject().put("_id", "meter-c|2026-11-27T00"),
+                        halfWritten, new io.vertx.ext.mongo.UpdateOptions().setUpsert(true))
+                // WHEN the broker redelivers the batch
+                .compose(r -> store.store(batch))
+                .compose(result -> {
+                    // THEN nothing is stored twice
+                    ctx.verify(() -> assertThat(result).isEqualTo(new StoreResult(0, 4)));
+                    return store.usage("meter-c", DAY, DAY.plusSeconds(86_400), UsageStep.HOUR);
+                })
+                .onComplete(ctx.succeeding(hours -> ctx.verify(() -> {
+                    // AND the totals now equal the readings: 100 + 200 + 300 + 400 (the one ending at 01:00 counts in hour 00)
+                    assertThat(hours).containsExactly(new UsageBucket(DAY, 1000, 4));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+    void twoBillingNodesStoringOverlappingShuffledBatchesKeepTotalsExact(Vertx vertx, VertxTestContext ctx) {
+        // GIVEN a second node: its own client and store on the same database
+        MongoClient otherMongo = MongoClient.create(vertx, new MongoSettings(connectionString,
+                database, 3000, 3000).toClientConfig());
+        MongoReadingStore other = new MongoReadingStore(otherMongo, COLLECTION);
+        // AND 3 devices x 600 one-minute readings (10 hours), sent out of order, each reading in two batches
+        List<MeterReading> distinct = new ArrayList<>();
+        for (int i = 0; i < 1800; i++) {
+            distinct.add(new MeterReading("meter-t" + (i % 3), DAY.plusSeconds(60L * (i / 3 + 1)), 10L + i, i, 60));
+        }
+        java.util.Random random = new java.util.Random(42);
+        List<MeterReading> sent = new ArrayList<>(distinct);
+        sent.addAll(distinct);
+        java.util.Collections.shuffle(sent, random);
+        List<Future<StoreResult>> calls = new ArrayList<>();
+        for (int from = 0; from < sent.size(); from += 90) {
+            List<MeterReading> batch = sent.subList(from, Math.min(sent.size(), from + 90));
+            // WHEN the batches are stored concurrently, alternating between the nodes
+            calls.add(((from / 90) % 2 == 0 ? store : other).store(batch));
+        }
+        Future.all(calls)
+                .compose(all -> {
+                    // THEN every reading was stored exactly once across both nodes
+                    ctx.verify(() -> {
+                        assertThat(calls.stream().mapToInt(f -> f.result().stored()).sum()).isEqualTo(1800);
+                        assertThat(calls.stream().mapToInt(f -> f.result().duplicates()).sum()).isEqualTo(1800);
+                    });
+                    return Future.all(List.of(
+                            store.usage("meter-t0", DAY, DAY.plusSeconds(86_400), UsageStep.HOUR),
+                            store.usage("meter-t1", DAY, DAY.plusSeconds(86_400), UsageStep.DAY),
+                            store.totals(Set.of(new DeviceDay("meter-t2", "2026-11-27")))));
+                })
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    // AND the totals equal the sums of the distinct readings, per hour and per day
+                    List<UsageBucket> hoursT0 = all.resultAt(0);
+                    assertThat(hoursT0).hasSize(10);
+                    for (int h = 0; h < 10; h++) {
+                        int hour = h;
+                        long expected = distinct.stream().filter(r -> r.deviceId().equals("meter-t0")
+                                        && (r.timestamp().toEpochMilli() - 1) / 3_600_000L
+                                        == DAY.toEpochMilli() / 3_600_000L + hour)
+                                .mapToLong(MeterReading::usageMwh).sum();
+                        assertThat(hoursT0.get(h).usageMwh()).as("hour %d", h).isEqualTo(expected);
+                        assertThat(hoursT0.get(h).readings()).isEqualTo(60);
+                    }
+                    List<UsageBucket> dayT1 = all.resultAt(1);
+                    assertThat(dayT1).containsExactly(new UsageBucket(DAY, sum(distinct, "meter-t1"), 600));
+                    List<BucketTotals> totalsT2 = all.resultAt(2);
+                    assertThat(totalsT2).hasSize(1);
+                    assertThat(totalsT2.get(0).totalMwh()).isEqualTo(sum(distinct, "meter-t2"));
+                    assertThat(totalsT2.get(0).count()).isEqualTo(600);
+                    assertThat(totalsT2.get(0).hoursMwh()).hasSize(10);
+                    otherMongo.close();
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void usageOverASpanLongerThanTheIdLookupLimitIsReadByRange(VertxTestContext ctx) {
+        // GIVEN readings 100 days apart
+        MeterReading early = reading("meter-r", DAY.plusSeconds(900), 11, 1);
+        MeterReading late = reading("meter-r", DAY.plusSeconds(100L * 86_400 + 900), 22, 2);
+        store.store(List.of(early, late))
+                // WHEN usage is asked for 120 days (more hours than MAX_HOURS_BY_ID)
+                .compose(r -> store.usage("meter-r", DAY, DAY.plusSeconds(120L * 86_400), UsageStep.DAY))
+                .onComplete(ctx.succeeding(days -> ctx.verify(() -> {
+                    // THEN both days are found
+                    assertThat(120 * 24).isGreaterThan(MongoReadingStore.MAX_HOURS_BY_ID);
+                    assertThat(days).containsExactly(new UsageBucket(DAY, 11, 1),
+                            new UsageBucket(DAY.plusSeconds(100L * 86_400), 22, 1));
+                    ctx.completeNow();
+                })));
+    }
+
+    private static long sum(List<MeterReading> readings, String deviceId) {
+        return readings.stream().filter(r -> r.deviceId().equals(deviceId)).mapToLong(MeterReading::usageMwh).sum();
     }
 }

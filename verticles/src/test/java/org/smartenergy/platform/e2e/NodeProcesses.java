@@ -224,7 +224,7 @@ final class NodeProcesses implements AutoCloseable {
     /** Every day bucket of the device in MongoDB. */
     List<JsonObject> buckets(String deviceId) {
         try {
-            return mongo.find("usage_days", new JsonObject().put("deviceId", deviceId)).await(10, TimeUnit.SECONDS);
+            return mongo.find("usage_hours", new JsonObject().put("deviceId", deviceId)).await(10, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new AssertionError("MongoDB did not answer in 10 s", e);
         }

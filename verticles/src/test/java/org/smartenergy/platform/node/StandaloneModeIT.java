@@ -131,7 +131,7 @@ class StandaloneModeIT {
         MongoClient client = MongoClient.createShared(vertx,
                 MongoSettings.fromJson(mongoSection).toClientConfig(), "standalone-it-" + mongoSection.hashCode());
         try {
-            List<JsonObject> buckets = client.find("usage_days", new JsonObject().put("deviceId", deviceId))
+            List<JsonObject> buckets = client.find("usage_hours", new JsonObject().put("deviceId", deviceId))
                     .await(10, TimeUnit.SECONDS);
             return buckets.stream()
                     .map(b -> b.getJsonObject("readings", new JsonObject())

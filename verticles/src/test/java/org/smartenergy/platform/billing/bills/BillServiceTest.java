@@ -80,12 +80,12 @@ class BillServiceTest {
         // two clients: two nodes sharing one database
         mongoA = MongoClient.create(vertx, new MongoSettings(connectionString, db, 3000, 3000).toClientConfig());
         mongoB = MongoClient.create(vertx, new MongoSettings(connectionString, db, 3000, 3000).toClientConfig());
-        store = new MongoReadingStore(mongoA, "usage_days");
+        store = new MongoReadingStore(mongoA, "usage_hours");
         tariffs = new TariffRepository(mongoA);
         clock = new MutableClock(Instant.parse("2026-01-05T00:00:00Z"));
         nodeA = new BillService(tariffs, new BillRepository(mongoA), store, null, clock, Duration.ofHours(48));
         nodeB = new BillService(new TariffRepository(mongoB), new BillRepository(mongoB),
-                new MongoReadingStore(mongoB, "usage_days"), null, clock, Duration.ofHours(48));
+                new MongoReadingStore(mongoB, "usage_hours"), null, clock, Duration.ofHours(48));
         await(store.init().compose(v -> tariffs.init()).compose(v -> new BillRepository(mongoA).init()));
         await(tariffs.create(FLAT, clock.instant()));
         await(tariffs.assign(DEVICE, "flat-de", null, clock.instant()));
