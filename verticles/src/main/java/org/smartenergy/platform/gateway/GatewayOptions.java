@@ -1,6 +1,7 @@
 package org.smartenergy.platform.gateway;
 
 import io.vertx.core.json.JsonObject;
+import org.smartenergy.platform.ingestion.IngestionApi;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.Set;
  * @param maxUnackedPerStream  readings of one stream forwarded to ingestion but not yet acked; at this many the
  *                             stream is paused (HTTP/2 flow control reaches the logger), it resumes at half;
  *                             default {@value #DEFAULT_MAX_UNACKED_PER_STREAM}
- * @param ingestionTimeoutMs   event-bus request timeout for one reading; a timeout answers UNAVAILABLE; it must exceed
+ * @param ingestionTimeoutMs   event-bus request timeout for one request (one batch of readings); a timeout answers UNAVAILABLE; it must exceed
  *                             ingestion's own broker-confirm timeout; default {@value #DEFAULT_INGESTION_TIMEOUT_MS}
  * @param tokenCacheMaxSize    device-token hashes kept in the authentication cache; default
  *                             {@value #DEFAULT_TOKEN_CACHE_MAX_SIZE}
@@ -27,10 +28,22 @@ import java.util.Set;
  *                             {@value #MIN_JWT_SECRET_LENGTH} characters
  * @param jwtIssuer            issuer operator JWTs must carry (and minted tokens get); default
  *                             {@value #DEFAULT_JWT_ISSUER}
+ * @param ingestionBatchMaxReadings readings (of any streams and devices) a gateway instance hands to ingestion in
+ *                             one event-bus request at most: the request is sent when it holds this many ...;
+ *                             default {@value #DEFAULT_INGESTION_BATCH_MAX_READINGS}, 1 to
+ *                             {@link org.smartenergy.platform.ingestion.IngestionApi#MAX_BATCH_READINGS}
+ * @param ingestionBatchMaxDelayMs ... or this many milliseconds after its first reading; 0 sends it at the end of
+ *                             the current event-loop turn (the readings decoded together); default
+ *                             {@value #DEFAULT_INGESTION_BATCH_MAX_DELAY_MS}, at most
+ *                             {@value #MAX_INGESTION_BATCH_MAX_DELAY_MS}. It adds at most this to an ack's latency.
+ * @param instances            gateway verticle instances on a node (each on its own event loop, sharing the gRPC and
+ *                             HTTP ports); 0 = one per CPU core ({@link #effectiveInstances()}); default
+ *                             {@value #DEFAULT_INSTANCES}
  */
 public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUnackedPerStream,
                              long ingestionTimeoutMs, long tokenCacheMaxSize, long tokenCacheTtlSeconds,
-                             String jwtSecret, String jwtIssuer) {
+                             String jwtSecret, String jwtIssuer, int ingestionBatchMaxReadings,
+                             long ingestionBatchMaxDelayMs, int instances) {
 
     /** The config section holding these options. */
     public static final String SECTION = "gateway";
@@ -42,11 +55,19 @@ public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUna
     public static final long DEFAULT_TOKEN_CACHE_MAX_SIZE = 100_000;
     public static final long DEFAULT_TOKEN_CACHE_TTL_SECONDS = 300;
     public static final String DEFAULT_JWT_ISSUER = "smart-energy-platform";
+    public static final int DEFAULT_INGESTION_BATCH_MAX_READINGS = 256;
+    public static final long DEFAULT_INGESTION_BATCH_MAX_DELAY_MS = 1;
+    /** Longest batching delay accepted: batching is about turns of the event loop, not about waiting. */
+    public static final long MAX_INGESTION_BATCH_MAX_DELAY_MS = 1_000;
+    public static final int DEFAULT_INSTANCES = 0;
+    /** Most instances accepted (far more than any event-loop pool). */
+    public static final int MAX_INSTANCES = 1_024;
     /** 32 characters: HS256 wants a key of at least 256 bits. */
     public static final int MIN_JWT_SECRET_LENGTH = 32;
 
     private static final Set<String> KEYS = Set.of("host", "grpcPort", "httpPort", "maxUnackedPerStream",
-            "ingestionTimeoutMs", "tokenCacheMaxSize", "tokenCacheTtlSeconds", "jwtSecret", "jwtIssuer");
+            "ingestionTimeoutMs", "tokenCacheMaxSize", "tokenCacheTtlSeconds", "jwtSecret", "jwtIssuer",
+            "ingestionBatchMaxReadings", "ingestionBatchMaxDelayMs", "instances");
 
     /** Validates; every problem is named in one {@link IllegalArgumentException} message. */
     public GatewayOptions {
@@ -78,6 +99,18 @@ public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUna
         if (jwtIssuer == null || jwtIssuer.isBlank()) {
             problems.add("gateway.jwtIssuer must not be empty");
         }
+        if (ingestionBatchMaxReadings < 1 || ingestionBatchMaxReadings > IngestionApi.MAX_BATCH_READINGS) {
+            problems.add("gateway.ingestionBatchMaxReadings must be 1.." + IngestionApi.MAX_BATCH_READINGS + ", was "
+                    + ingestionBatchMaxReadings);
+        }
+        if (ingestionBatchMaxDelayMs < 0 || ingestionBatchMaxDelayMs > MAX_INGESTION_BATCH_MAX_DELAY_MS) {
+            problems.add("gateway.ingestionBatchMaxDelayMs must be 0.." + MAX_INGESTION_BATCH_MAX_DELAY_MS
+                    + " (0 = end of the event-loop turn), was " + ingestionBatchMaxDelayMs);
+        }
+        if (instances < 0 || instances > MAX_INSTANCES) {
+            problems.add("gateway.instances must be 0.." + MAX_INSTANCES + " (0 = one per CPU core), was "
+                    + instances);
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid gateway configuration: " + String.join("; ", problems));
         }
@@ -108,25 +141,42 @@ public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUna
                 number(section, "tokenCacheMaxSize", DEFAULT_TOKEN_CACHE_MAX_SIZE),
                 number(section, "tokenCacheTtlSeconds", DEFAULT_TOKEN_CACHE_TTL_SECONDS),
                 string(section, "jwtSecret", null),
-                string(section, "jwtIssuer", DEFAULT_JWT_ISSUER));
+                string(section, "jwtIssuer", DEFAULT_JWT_ISSUER),
+                (int) number(section, "ingestionBatchMaxReadings", DEFAULT_INGESTION_BATCH_MAX_READINGS),
+                number(section, "ingestionBatchMaxDelayMs", DEFAULT_INGESTION_BATCH_MAX_DELAY_MS),
+                (int) number(section, "instances", DEFAULT_INSTANCES));
+    }
+
+    /** @return the number of instances to deploy: {@link #instances()}, or the CPU cores when it is 0 */
+    public int effectiveInstances() {
+        return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
     }
 
     /** @return these options with other ports (tests and the launcher use 0 for ephemeral ports) */
     public GatewayOptions withPorts(int grpcPort, int httpPort) {
         return new GatewayOptions(host, grpcPort, httpPort, maxUnackedPerStream, ingestionTimeoutMs,
-                tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer);
+                tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer, ingestionBatchMaxReadings,
+                ingestionBatchMaxDelayMs, instances);
     }
 
     /** @return these options with another per-stream limit */
     public GatewayOptions withMaxUnackedPerStream(int maxUnacked) {
         return new GatewayOptions(host, grpcPort, httpPort, maxUnacked, ingestionTimeoutMs,
-                tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer);
+                tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer, ingestionBatchMaxReadings,
+                ingestionBatchMaxDelayMs, instances);
     }
 
     /** @return these options with another ingestion timeout */
     public GatewayOptions withIngestionTimeoutMs(long timeoutMs) {
         return new GatewayOptions(host, grpcPort, httpPort, maxUnackedPerStream, timeoutMs,
-                tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer);
+                tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer, ingestionBatchMaxReadings,
+                ingestionBatchMaxDelayMs, instances);
+    }
+
+    /** @return these options with another hand-over batching (readings per request, delay) */
+    public GatewayOptions withIngestionBatching(int maxReadings, long maxDelayMs) {
+        return new GatewayOptions(host, grpcPort, httpPort, maxUnackedPerStream, ingestionTimeoutMs,
+                tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer, maxReadings, maxDelayMs, instances);
     }
 
     /** Never prints the secret. */
@@ -135,7 +185,8 @@ public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUna
         return "GatewayOptions[host=" + host + ", grpcPort=" + grpcPort + ", httpPort=" + httpPort
                 + ", maxUnackedPerStream=" + maxUnackedPerStream + ", ingestionTimeoutMs=" + ingestionTimeoutMs
                 + ", tokenCacheMaxSize=" + tokenCacheMaxSize + ", tokenCacheTtlSeconds=" + tokenCacheTtlSeconds
-                + ", jwtSecret=***, jwtIssuer=" + jwtIssuer + "]";
+                + ", jwtSecret=***, jwtIssuer=" + jwtIssuer + ", ingestionBatchMaxReadings=" + ingestionBatchMaxReadings
+                + ", ingestionBatchMaxDelayMs=" + ingestionBatchMaxDelayMs + ", instances=" + instances + "]";
     }
 
     private static void checkPort(List<String> problems, String key, int port) {
@@ -175,7 +226,8 @@ public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUna
             throw new IllegalArgumentException("invalid gateway configuration: gateway." + key
                     + " must be an integer, was " + value);
         }
-        boolean intKey = key.endsWith("Port") || key.equals("maxUnackedPerStream");
+        boolean intKey = key.endsWith("Port") || key.equals("maxUnackedPerStream")
+                || key.equals("ingestionBatchMaxReadings") || key.equals("instances");
         if (intKey && (result > Integer.MAX_VALUE || result < Integer.MIN_VALUE)) {
             throw new IllegalArgumentException("invalid gateway configuration: gateway." + key
                     + " is out of range: " + result);

@@ -22,8 +22,13 @@ import java.util.List;
  * bus ({@link org.smartenergy.platform.ingestion.IngestionApi}), devices and usage come from the collaborators
  * passed in.
  *
- * <p>Deploy one instance per event loop with a {@code Supplier}; the instances share the ports. After
- * {@code start()} completed, {@link #grpcPort()} and {@link #httpPort()} give the bound ports (useful with port 0).
+ * <p>Deploy one instance per event loop with a {@code Supplier} ({@link GatewayOptions#effectiveInstances()}); the
+ * instances share the ports (Vert.x spreads connections over them) and each keeps its per-call state, its
+ * {@link IngestionClient} batch and its servers on its own context. What they share is thread-safe: the device
+ * registry, stores and bill service (asynchronous clients), the meter registry and, when passed in, one
+ * {@link DeviceAuthenticator} (a Caffeine cache; each lookup returns to the caller's context), so a token is looked
+ * up once per node rather than once per instance. After {@code start()} completed, {@link #grpcPort()} and
+ * {@link #httpPort()} give the bound ports (useful with port 0).
  */
 public final class GatewayVerticle extends VerticleBase {
 
@@ -34,7 +39,9 @@ public final class GatewayVerticle extends VerticleBase {
     private final ReadingStore usage;
     private final BillService bills;
     private final MeterRegistry metrics;
+    private final DeviceAuthenticator sharedAuthenticator;
 
+    private IngestionClient ingestion;
     private HttpServer grpcServer;
     private HttpServer httpServer;
     private volatile boolean listening;
@@ -57,6 +64,16 @@ public final class GatewayVerticle extends VerticleBase {
      */
     public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, ReadingStore usage, BillService bills,
                            MeterRegistry metrics) {
+        this(options, devices, null, usage, bills, metrics);
+    }
+
+    /**
+     * @param authenticator the token cache shared by every instance of the node; null: this instance builds its own
+     *                      from {@code options} and {@code devices}
+     */
+    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, DeviceAuthenticator authenticator,
+                           ReadingStore usage, BillService bills, MeterRegistry metrics) {
+        this.sharedAuthenticator = authenticator;
         this.options = options;
         this.devices = devices;
         this.usage = usage;
@@ -84,8 +101,10 @@ public final class GatewayVerticle extends VerticleBase {
         }
 
         GatewayMetrics gatewayMetrics = new GatewayMetrics(metrics);
-        DeviceAuthenticator authenticator = DeviceAuthenticator.create(devices, options);
-        IngestionClient ingestion = new IngestionClient(vertx.eventBus(), options.ingestionTimeoutMs());
+        DeviceAuthenticator authenticator = sharedAuthenticator != null ? sharedAuthenticator
+                : DeviceAuthenticator.create(devices, options);
+        ingestion = new IngestionClient(vertx, context, options.ingestionTimeoutMs(),
+                options.ingestionBatchMaxReadings(), options.ingestionBatchMaxDelayMs());
         GrpcServer grpc = GrpcServer.server(vertx);
         new ReadingCalls(authenticator, ingestion, gatewayMetrics, options.maxUnackedPerStream()).bind(grpc);
         if (bills != null) {
@@ -119,6 +138,9 @@ public final class GatewayVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         listening = false;
+        if (ingestion != null) {
+            ingestion.flushNow(); // readings batched but not yet sent would otherwise wait for a cancelled timer
+        }
         List<Future<Void>> closes = new ArrayList<>();
         if (grpcServer != null) {
             closes.add(grpcServer.close());

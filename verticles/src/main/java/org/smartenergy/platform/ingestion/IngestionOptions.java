@@ -33,10 +33,16 @@ import java.util.Objects;
  * @param defaultIntervalSeconds the interval assumed when a reading says 0; default 900
  * @param minIntervalSeconds     shortest interval accepted; default 1
  * @param maxIntervalSeconds     longest interval accepted; default 86400
+ * @param instances              ingestion verticle instances on a node, each with its own broker connection, open
+ *                               batch and confirm state, on its own event loop; 0 = one per CPU core
+ *                               ({@link #effectiveInstances()}); default {@value #DEFAULT_INSTANCES}. The node splits
+ *                               {@code maxPendingReadings} between them ({@link #perInstance(int)}), so the bound
+ *                               stays per node.
  */
 public record IngestionOptions(int batchMaxReadings, long batchMaxDelayMs, long confirmTimeoutMs,
                                int maxPendingReadings, double maxPowerKw, Duration maxFutureSkew, Duration maxAge,
-                               int defaultIntervalSeconds, int minIntervalSeconds, int maxIntervalSeconds) {
+                               int defaultIntervalSeconds, int minIntervalSeconds, int maxIntervalSeconds,
+                               int instances) {
 
     /** Default of {@link #batchMaxReadings()}. */
     public static final int DEFAULT_BATCH_MAX_READINGS = 500;
@@ -47,6 +53,11 @@ public record IngestionOptions(int batchMaxReadings, long batchMaxDelayMs, long 
     /** Default of {@link #maxPendingReadings()}. */
     public static final int DEFAULT_MAX_PENDING_READINGS = 20_000;
 
+    /** Default of {@link #instances()}: one per CPU core. */
+    public static final int DEFAULT_INSTANCES = 0;
+    /** Most instances accepted. */
+    public static final int MAX_INSTANCES = 1_024;
+
     /** Largest batch accepted: one AMQP message of JSON must stay well below the broker's frame/message limits. */
     public static final int MAX_BATCH_READINGS = 10_000;
 
@@ -56,7 +67,8 @@ public record IngestionOptions(int batchMaxReadings, long batchMaxDelayMs, long 
             DEFAULT_MAX_PENDING_READINGS,
             ValidationRules.DEFAULTS.maxPowerKw(), ValidationRules.DEFAULTS.maxFutureSkew(),
             ValidationRules.DEFAULTS.maxAge(), ValidationRules.DEFAULTS.defaultIntervalSeconds(),
-            ValidationRules.DEFAULTS.minIntervalSeconds(), ValidationRules.DEFAULTS.maxIntervalSeconds());
+            ValidationRules.DEFAULTS.minIntervalSeconds(), ValidationRules.DEFAULTS.maxIntervalSeconds(),
+            DEFAULT_INSTANCES);
 
     public IngestionOptions {
         Objects.requireNonNull(maxFutureSkew, "maxFutureSkew");
@@ -66,6 +78,8 @@ public record IngestionOptions(int batchMaxReadings, long batchMaxDelayMs, long 
         require(batchMaxDelayMs >= 1, "ingestion.batchMaxDelayMs must be >= 1, was " + batchMaxDelayMs);
         require(confirmTimeoutMs >= 1, "ingestion.confirmTimeoutMs must be >= 1, was " + confirmTimeoutMs);
         require(maxPendingReadings >= 1, "ingestion.maxPendingReadings must be >= 1, was " + maxPendingReadings);
+        require(instances >= 0 && instances <= MAX_INSTANCES,
+                "ingestion.instances must be between 0 (one per CPU core) and " + MAX_INSTANCES + ", was " + instances);
         // the rules check their own invariants; rethrow with the configuration's vocabulary
         try {
             new ValidationRules(maxPowerKw, maxFutureSkew, maxAge, defaultIntervalSeconds, minIntervalSeconds,
@@ -92,7 +106,24 @@ public record IngestionOptions(int batchMaxReadings, long batchMaxDelayMs, long 
                 duration(j, "maxAge", DEFAULTS.maxAge),
                 (int) integer(j, "defaultIntervalSeconds", DEFAULTS.defaultIntervalSeconds, Integer.MAX_VALUE),
                 (int) integer(j, "minIntervalSeconds", DEFAULTS.minIntervalSeconds, Integer.MAX_VALUE),
-                (int) integer(j, "maxIntervalSeconds", DEFAULTS.maxIntervalSeconds, Integer.MAX_VALUE));
+                (int) integer(j, "maxIntervalSeconds", DEFAULTS.maxIntervalSeconds, Integer.MAX_VALUE),
+                (int) integer(j, "instances", DEFAULTS.instances, Integer.MAX_VALUE));
+    }
+
+    /** @return the number of instances to deploy: {@link #instances()}, or the CPU cores when it is 0 */
+    public int effectiveInstances() {
+        return instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * @param count the instances deployed on the node
+     * @return the options of one of them: {@link #maxPendingReadings()} divided between the instances (at least 1
+     *         each), so the node as a whole holds no more unconfirmed readings than configured
+     */
+    public IngestionOptions perInstance(int count) {
+        int share = Math.max(1, maxPendingReadings / Math.max(1, count));
+        return new IngestionOptions(batchMaxReadings, batchMaxDelayMs, confirmTimeoutMs, share, maxPowerKw,
+                maxFutureSkew, maxAge, defaultIntervalSeconds, minIntervalSeconds, maxIntervalSeconds, instances);
     }
 
     /** @return the validation limits these options configure */
@@ -113,7 +144,8 @@ public record IngestionOptions(int batchMaxReadings, long batchMaxDelayMs, long 
                 .put("maxAge", maxAge.toString())
                 .put("defaultIntervalSeconds", defaultIntervalSeconds)
                 .put("minIntervalSeconds", minIntervalSeconds)
-                .put("maxIntervalSeconds", maxIntervalSeconds);
+                .put("maxIntervalSeconds", maxIntervalSeconds)
+                .put("instances", instances);
     }
 
     private static long integer(JsonObject j, String key, long defaultValue, long max) {

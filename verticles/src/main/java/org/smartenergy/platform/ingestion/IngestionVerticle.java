@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,15 +42,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Validates readings received on {@link IngestionApi#ADDRESS} and publishes the valid ones, in batches, to the
- * readings exchange with publisher confirms.
+ * Validates readings received on {@link IngestionApi#BATCH_ADDRESS} (several per request) and
+ * {@link IngestionApi#ADDRESS} (one per request) and publishes the valid ones, in batches, to the readings exchange
+ * with publisher confirms.
  *
  * <p>A reading is answered {@link IngestionApi#ACCEPTED} only after the broker confirmed the batch that holds it.
  * A nack, a confirm that does not come within {@link IngestionOptions#confirmTimeoutMs()}, a failed publish or a
  * lost connection fail the reading with {@link IngestionApi#FAILURE_UNAVAILABLE}; the caller may resend it (storage
  * is idempotent). Readings waiting in a batch or for a confirm are bounded by
  * {@link IngestionOptions#maxPendingReadings()}; beyond it new readings fail with
- * {@link IngestionApi#FAILURE_OVERLOADED}.
+ * {@link IngestionApi#FAILURE_OVERLOADED}. Every reading carries its own {@link ReadingReply}: the readings of one
+ * batch request are validated, enqueued and completed one by one (they may end up in different AMQP batches), and
+ * the request is answered once the last of them is final.
+ *
+ * <p>Several instances may run on one node (one per event loop): each has its own connection, channel, open batch,
+ * confirm state and pending budget, and the event bus round-robins requests over their consumers. Only meters are
+ * shared (registry meters are thread-safe).
  *
  * <p>All state is confined to this verticle's context: callbacks the RabbitMQ client runs on other threads (the
  * connection-established callback, the delivery-tag handler) are moved onto it with {@code runOnContext}.
@@ -79,6 +87,7 @@ public class IngestionVerticle extends VerticleBase {
     private QueueTopology topology;
     private RabbitMQClient client;
     private MessageConsumer<Object> consumer;
+    private MessageConsumer<Buffer> batchConsumer;
 
     private Counter receivedCounter;
     private Counter acceptedCounter;
@@ -92,7 +101,7 @@ public class IngestionVerticle extends VerticleBase {
     private Timer confirmLatency;
 
     // state below is confined to the verticle's context
-    private List<Message<Object>> openMessages = new ArrayList<>();
+    private List<ReadingReply> openReplies = new ArrayList<>();
     private List<MeterReading> openReadings = new ArrayList<>();
     private long openTimerId = -1;
     /** Batches closed but not yet confirmed or failed, in publishing order. */
@@ -157,7 +166,8 @@ public class IngestionVerticle extends VerticleBase {
                 .compose(v -> firstSetup.future())
                 .compose(v -> {
                     consumer = vertx.eventBus().consumer(IngestionApi.ADDRESS, this::handleRequest);
-                    return consumer.completion();
+                    batchConsumer = vertx.eventBus().consumer(IngestionApi.BATCH_ADDRESS, this::handleBatchRequest);
+                    return Future.all(consumer.completion(), batchConsumer.completion());
                 })
                 .onSuccess(v -> {
                     connectionCheckTimerId = vertx.setPeriodic(CONNECTION_CHECK_INTERVAL_MS, id -> checkConnection());
@@ -180,7 +190,9 @@ public class IngestionVerticle extends VerticleBase {
         if (connectionCheckTimerId != -1) {
             vertx.cancelTimer(connectionCheckTimerId);
         }
-        Future<Void> unregistered = consumer == null ? Future.succeededFuture() : consumer.unregister();
+        Future<Void> unregistered = Future.all(
+                consumer == null ? Future.succeededFuture() : consumer.unregister(),
+                batchConsumer == null ? Future.succeededFuture() : batchConsumer.unregister()).mapEmpty();
         // readings already batched still get their chance: publish them and give confirms up to confirmTimeoutMs
         // (every batch has its own confirm timer, so draining ends by then)
         flush();
@@ -269,16 +281,44 @@ public class IngestionVerticle extends VerticleBase {
     // ---------------------------------------------------------------------------------------------------------
     // requests
 
+    /** A single-reading request ({@link IngestionApi#ADDRESS}): the reply is the JSON of the old contract. */
     private void handleRequest(Message<Object> message) {
         receivedCounter.increment();
-        Reading reading = parse(message.body());
-        if (reading == null) {
-            reject(message, null, RejectReason.MALFORMED, "the body is not a serialized energy.v1.Reading");
+        ingest(parse(message.body()), message.headers().get(IngestionApi.HEADER_DEVICE), new SingleReply(message));
+    }
+
+    /** A batch request ({@link IngestionApi#BATCH_ADDRESS}): one outcome per reading, replied when all are final. */
+    private void handleBatchRequest(Message<Buffer> message) {
+        List<IngestionBatchCodec.Entry> entries;
+        try {
+            entries = IngestionBatchCodec.decodeRequest(message.body(), IngestionApi.MAX_BATCH_READINGS);
+        } catch (IngestionBatchCodec.MalformedException | ClassCastException e) {
+            log.warn("malformed batch request refused: {}", e.getMessage());
+            message.fail(IngestionApi.FAILURE_MALFORMED, "malformed batch request: " + e.getMessage());
             return;
         }
-        String authenticated = message.headers().get(IngestionApi.HEADER_DEVICE);
+        receivedCounter.increment(entries.size());
+        BatchRequest request = new BatchRequest(message, entries.size());
+        for (int i = 0; i < entries.size(); i++) {
+            IngestionBatchCodec.Entry entry = entries.get(i);
+            ingest(entry.reading(), entry.deviceId(), request.slot(i));
+        }
+        request.arm();
+    }
+
+    /**
+     * Validates one reading and either rejects it or enqueues it into the open batch.
+     *
+     * @param reading       the parsed reading, null when its bytes were not a serialized {@code energy.v1.Reading}
+     * @param authenticated the device the caller authenticated as (null: not said, single-reading requests only)
+     */
+    private void ingest(Reading reading, String authenticated, ReadingReply reply) {
+        if (reading == null) {
+            reject(reply, null, RejectReason.MALFORMED, "the body is not a serialized energy.v1.Reading");
+            return;
+        }
         if (authenticated != null && !authenticated.equals(reading.getDeviceId())) {
-            reject(message, reading, RejectReason.DEVICE_ID_INVALID,
+            reject(reply, reading, RejectReason.DEVICE_ID_INVALID,
                     "device_id does not name the device the caller authenticated as");
             return;
         }
@@ -288,15 +328,15 @@ public class IngestionVerticle extends VerticleBase {
                     ? Instant.ofEpochSecond(reading.getTimestamp().getSeconds(), reading.getTimestamp().getNanos())
                     : null;
         } catch (DateTimeException | ArithmeticException e) {
-            reject(message, reading, RejectReason.MALFORMED, "timestamp is out of range");
+            reject(reply, reading, RejectReason.MALFORMED, "timestamp is out of range");
             return;
         }
         ValidationResult result = validator.validate(reading.getDeviceId(), timestamp, reading.getUsageKwh(),
                 reading.getSeq(), Integer.toUnsignedLong(reading.getIntervalSeconds()));
         if (result instanceof ValidationResult.Invalid invalid) {
-            reject(message, reading, invalid.reason(), invalid.message());
+            reject(reply, reading, invalid.reason(), invalid.message());
         } else {
-            enqueue(message, ((ValidationResult.Valid) result).reading());
+            enqueue(reply, ((ValidationResult.Valid) result).reading());
         }
     }
 
@@ -316,38 +356,34 @@ public class IngestionVerticle extends VerticleBase {
         }
     }
 
-    private void reject(Message<Object> message, Reading reading, RejectReason reason, String text) {
+    private void reject(ReadingReply reply, Reading reading, RejectReason reason, String text) {
         rejectedCounters.get(reason).increment();
         if (log.isDebugEnabled()) {
             log.debug("rejected reading [deviceId: {}, seq: {}, reason: {}]: {}",
                     reading == null ? null : reading.getDeviceId(), reading == null ? null : reading.getSeq(),
                     reason.tag(), text);
         }
-        message.reply(new JsonObject()
-                .put(IngestionApi.FIELD_OUTCOME, IngestionApi.REJECTED)
-                .put(IngestionApi.FIELD_REASON, text)
-                .put(IngestionApi.FIELD_CODE, reason.tag()));
+        reply.rejected(reason, text);
     }
 
-    private void enqueue(Message<Object> message, MeterReading reading) {
+    private void enqueue(ReadingReply reply, MeterReading reading) {
         if (stopping) {
-            failReadings(List.of(message), Cause.CONNECTION, "ingestion is shutting down");
+            failReadings(List.of(reply), Cause.CONNECTION, "ingestion is shutting down");
             return;
         }
         if (!ready) {
-            failReadings(List.of(message), Cause.CONNECTION, "broker unavailable: not connected");
+            failReadings(List.of(reply), Cause.CONNECTION, "broker unavailable: not connected");
             return;
         }
         if (pendingReadings + stalledPublishReadings >= options.maxPendingReadings()) {
             overloadedCounter.increment();
-            message.fail(IngestionApi.FAILURE_OVERLOADED,
-                    "too many readings waiting for broker confirms (" + pendingReadings + "); retry later");
+            reply.overloaded("too many readings waiting for broker confirms (" + pendingReadings + "); retry later");
             return;
         }
         if (openReadings.isEmpty()) {
             openSinceMs = System.currentTimeMillis();
         }
-        openMessages.add(message);
+        openReplies.add(reply);
         openReadings.add(reading);
         pendingReadings++;
         if (openReadings.size() >= options.batchMaxReadings()) {
@@ -372,8 +408,8 @@ public class IngestionVerticle extends VerticleBase {
         if (openReadings.isEmpty()) {
             return;
         }
-        Batch batch = new Batch(UUID.randomUUID().toString(), openMessages, openReadings, generation);
-        openMessages = new ArrayList<>();
+        Batch batch = new Batch(UUID.randomUUID().toString(), openReplies, openReadings, generation);
+        openReplies = new ArrayList<>();
         openReadings = new ArrayList<>();
         unconfirmed.add(batch);
         batch.timerId = vertx.setTimer(options.confirmTimeoutMs(), id -> {
@@ -472,9 +508,8 @@ public class IngestionVerticle extends VerticleBase {
         confirmLatency.record(System.nanoTime() - batch.publishedAtNanos, TimeUnit.NANOSECONDS);
         confirmedCounter.increment(batch.size());
         acceptedCounter.increment(batch.size());
-        JsonObject accepted = new JsonObject().put(IngestionApi.FIELD_OUTCOME, IngestionApi.ACCEPTED);
-        for (Message<Object> message : batch.messages) {
-            message.reply(accepted);
+        for (ReadingReply reply : batch.replies) {
+            reply.accepted();
         }
         if (log.isDebugEnabled()) {
             log.debug("batch confirmed [id: {}, readings: {}, tag: {}]", batch.id, batch.size(), batch.deliveryTag);
@@ -492,13 +527,13 @@ public class IngestionVerticle extends VerticleBase {
             log.warn("batch not confirmed [id: {}, readings: {}, cause: {}]: {}", batch.id, batch.size(),
                     cause.tag, reason);
         }
-        failReadings(batch.messages, cause, reason);
+        failReadings(batch.replies, cause, reason);
     }
 
-    private void failReadings(List<Message<Object>> messages, Cause cause, String reason) {
-        unconfirmedCounters.get(cause).increment(messages.size());
-        for (Message<Object> message : messages) {
-            message.fail(IngestionApi.FAILURE_UNAVAILABLE, reason);
+    private void failReadings(List<ReadingReply> replies, Cause cause, String reason) {
+        unconfirmedCounters.get(cause).increment(replies.size());
+        for (ReadingReply reply : replies) {
+            reply.unavailable(reason);
         }
     }
 
@@ -573,10 +608,122 @@ public class IngestionVerticle extends VerticleBase {
         }
     }
 
-    /** One AMQP message: the readings and the requests waiting for their outcome. */
+    // ---------------------------------------------------------------------------------------------------------
+    // replies
+
+    /**
+     * Where the final outcome of one reading goes; exactly one method is called, once, on the verticle's context.
+     */
+    private interface ReadingReply {
+        void accepted();
+
+        void rejected(RejectReason reason, String text);
+
+        void unavailable(String reason);
+
+        void overloaded(String reason);
+    }
+
+    /** The reply of a single-reading request: JSON, or a failed reply for transient failures. */
+    private static final class SingleReply implements ReadingReply {
+        private static final JsonObject ACCEPTED = new JsonObject()
+                .put(IngestionApi.FIELD_OUTCOME, IngestionApi.ACCEPTED);
+
+        private final Message<Object> message;
+
+        SingleReply(Message<Object> message) {
+            this.message = message;
+        }
+
+        @Override
+        public void accepted() {
+            message.reply(ACCEPTED);
+        }
+
+        @Override
+        public void rejected(RejectReason reason, String text) {
+            message.reply(new JsonObject()
+                    .put(IngestionApi.FIELD_OUTCOME, IngestionApi.REJECTED)
+                    .put(IngestionApi.FIELD_REASON, text)
+                    .put(IngestionApi.FIELD_CODE, reason.tag()));
+        }
+
+        @Override
+        public void unavailable(String reason) {
+            message.fail(IngestionApi.FAILURE_UNAVAILABLE, reason);
+        }
+
+        @Override
+        public void overloaded(String reason) {
+            message.fail(IngestionApi.FAILURE_OVERLOADED, reason);
+        }
+    }
+
+    /**
+     * A batch request waiting for the outcomes of its readings; it replies once, when the last one is final (and
+     * not before {@link #arm()}, so readings completed while the request is still being read cannot reply early).
+     */
+    private static final class BatchRequest {
+        private final Message<Buffer> message;
+        private final IngestionBatchCodec.Outcome[] outcomes;
+        private int remaining;
+        private boolean armed;
+
+        BatchRequest(Message<Buffer> message, int size) {
+            this.message = message;
+            this.outcomes = new IngestionBatchCodec.Outcome[size];
+            this.remaining = size;
+        }
+
+        ReadingReply slot(int index) {
+            return new ReadingReply() {
+                @Override
+                public void accepted() {
+                    complete(index, IngestionBatchCodec.Outcome.ACCEPTED);
+                }
+
+                @Override
+                public void rejected(RejectReason reason, String text) {
+                    complete(index, IngestionBatchCodec.Outcome.rejected(text, reason.tag()));
+                }
+
+                @Override
+                public void unavailable(String reason) {
+                    complete(index, IngestionBatchCodec.Outcome.unavailable(reason));
+                }
+
+                @Override
+                public void overloaded(String reason) {
+                    complete(index, IngestionBatchCodec.Outcome.overloaded(reason));
+                }
+            };
+        }
+
+        void arm() {
+            armed = true;
+            replyIfComplete();
+        }
+
+        private void complete(int index, IngestionBatchCodec.Outcome outcome) {
+            if (outcomes[index] != null) {
+                return; // a reading's outcome is final once given
+            }
+            outcomes[index] = outcome;
+            remaining--;
+            replyIfComplete();
+        }
+
+        private void replyIfComplete() {
+            if (armed && remaining == 0) {
+                message.reply(IngestionBatchCodec.encodeReply(Arrays.asList(outcomes)));
+            }
+        }
+    }
+
+    /** One AMQP message: the readings and where their outcomes go. */
     private static final class Batch {
         final String id;
-        final List<Message<Object>> messages;
+        final List<ReadingReply> replies;
         final List<MeterReading> readings;
         final long generation;
         long timerId = -1;
@@ -586,9 +733,9 @@ public class IngestionVerticle extends VerticleBase {
         boolean publishing;
         boolean done;
 
-        Batch(String id, List<Message<Object>> messages, List<MeterReading> readings, long generation) {
+        Batch(String id, List<ReadingReply> replies, List<MeterReading> readings, long generation) {
             this.id = id;
-            this.messages = messages;
+            this.replies = replies;
             this.readings = readings;
             this.generation = generation;
         }

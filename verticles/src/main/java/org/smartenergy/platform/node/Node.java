@@ -31,6 +31,7 @@ import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.billing.bills.TariffRepository;
 import org.smartenergy.platform.device.DeviceRegistry;
 import org.smartenergy.platform.device.MongoDeviceRegistry;
+import org.smartenergy.platform.gateway.DeviceAuthenticator;
 import org.smartenergy.platform.gateway.GatewayOptions;
 import org.smartenergy.platform.gateway.GatewayVerticle;
 import org.smartenergy.platform.ingestion.IngestionOptions;
@@ -166,38 +167,47 @@ public final class Node {
                     redisSettings.commandTimeoutMs(), metrics);
             ReadingStore s = store;
             chain = chain.compose(v -> deploy("billing",
-                    () -> new BillingVerticle(billing, rabbit, s, cache, billService, metrics)));
+                    () -> new BillingVerticle(billing, rabbit, s, cache, billService, metrics), 1));
         }
         if (roles.contains(Role.ANALYTICS)) {
             AnalyticsOptions analytics = AnalyticsOptions.fromJson(config.getJsonObject("analytics"));
             UsageAnalytics a = usageAnalytics;
             RedisAPI api = RedisAPI.api(redis);
+            // one instance: a periodic job whose result is the same however many run
             chain = chain.compose(v -> deploy("analytics", () -> new AnalyticsVerticle(analytics, a, api,
-                    billing.redisKeyPrefix(), metrics, Clock.systemUTC())));
+                    billing.redisKeyPrefix(), metrics, Clock.systemUTC()), 1));
         }
         if (roles.contains(Role.INGESTION)) {
             IngestionOptions ingestion = IngestionOptions.fromJson(config.getJsonObject("ingestion"));
+            // each instance: its own broker connection, open batch and confirm state, and a share of the node's
+            // pending budget; the event bus round-robins requests over their consumers
+            int instances = ingestion.effectiveInstances();
+            IngestionOptions perInstance = ingestion.perInstance(instances);
             chain = chain.compose(v -> deploy("ingestion",
-                    () -> new IngestionVerticle(ingestion, rabbit, metrics, Clock.systemUTC())));
+                    () -> new IngestionVerticle(perInstance, rabbit, metrics, Clock.systemUTC()), instances));
         }
         if (roles.contains(Role.GATEWAY)) {
             GatewayOptions gateway = GatewayOptions.fromJson(config.getJsonObject("gateway"));
             ReadingStore s = store;
             DeviceRegistry d = devices;
+            // one token cache for all instances: a token is looked up once per node, not once per event loop
+            DeviceAuthenticator authenticator = DeviceAuthenticator.create(d, gateway);
             chain = chain.compose(v -> deploy("gateway", () -> {
-                GatewayVerticle verticle = new GatewayVerticle(gateway, d, s, billService, metrics);
+                GatewayVerticle verticle = new GatewayVerticle(gateway, d, authenticator, s, billService, metrics);
                 gateways.add(verticle);
                 return verticle;
-            }));
+            }, gateway.effectiveInstances()));
         }
         return chain.onSuccess(v -> LOG.info("node started [roles: {}, management port: {}]", roles, metricsPort()));
     }
 
-    private Future<Void> deploy(String name, java.util.function.Supplier<io.vertx.core.Deployable> supplier) {
-        return vertx.deployVerticle(supplier, new DeploymentOptions().setInstances(1))
+    /** Deploys {@code instances} verticles made by {@code supplier}; Vert.x gives each its own event-loop context. */
+    private Future<Void> deploy(String name, java.util.function.Supplier<io.vertx.core.Deployable> supplier,
+                                int instances) {
+        return vertx.deployVerticle(supplier, new DeploymentOptions().setInstances(instances))
                 .onSuccess(id -> {
                     deployments.add(id);
-                    LOG.info("deployed {} [deployment: {}]", name, id);
+                    LOG.info("deployed {} [deployment: {}, instances: {}]", name, id, instances);
                 })
                 .mapEmpty();
     }

@@ -26,6 +26,7 @@ import java.util.stream.LongStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.smartenergy.platform.gateway.GatewayHarness.DEVICE;
 import static org.smartenergy.platform.gateway.GatewayHarness.OTHER_DEVICE;
 import static org.smartenergy.platform.gateway.GatewayHarness.await;
@@ -214,6 +215,10 @@ class GatewayGrpcTest {
                     && a.getDeviceId().equals(DEVICE));
             assertThat(collector.acks.stream().map(ReadingAck::getSeq).collect(Collectors.toSet()))
                     .isEqualTo(LongStream.rangeClosed(1, count).boxed().collect(Collectors.toSet()));
+            // handed over in batch requests of at most ingestionBatchMaxReadings
+            assertThat(gateway.ingestion.requests).allSatisfy(r -> assertThat(r)
+                    .hasSizeLessThanOrEqualTo(GatewayOptions.DEFAULT_INGESTION_BATCH_MAX_READINGS));
+            assertThat(gateway.ingestion.requests.stream().mapToInt(java.util.List::size).sum()).isEqualTo(count);
             completed.flag();
         }));
         // WHEN they are streamed and the client half-closes
@@ -341,6 +346,121 @@ class GatewayGrpcTest {
         assertThat(collector.acks).isEmpty();
         assertThat(gateway.meters.find(GatewayMetrics.CALLS).tag("method", "StreamReadings").counters())
                 .hasSize(1);
+    }
+
+    // ---------------------------------------------------------------- hand-over in batches
+
+    @Test
+    void readingsOfSeveralStreamsHandedOverInOneRequestEachGetTheirOwnOutcome(Vertx vertx) throws Exception {
+        // GIVEN a gateway handing readings over 4 at a time (the delay is long: the count sends the request)
+        gateway.close();
+        gateway = GatewayHarness.start(vertx, GatewayOptions.withSecret(GatewayHarness.SECRET).withPorts(0, 0)
+                .withIngestionBatching(4, 1_000));
+        // AND ingestion rejecting meter-2's seq 2 only
+        gateway.ingestion.respond(r -> r.getDeviceId().equals(OTHER_DEVICE) && r.getSeq() == 2
+                ? FakeIngestion.Reply.reject("usage_kwh must be finite") : FakeIngestion.Reply.ACCEPT);
+        AckCollector first = new AckCollector();
+        AckCollector second = new AckCollector();
+        StreamObserver<Reading> firstRequests = gateway.async(bearer(gateway.token)).streamReadings(first);
+        StreamObserver<Reading> secondRequests = gateway.async(bearer(gateway.otherToken)).streamReadings(second);
+        // WHEN two streams of two devices send two readings each
+        firstRequests.onNext(reading(DEVICE, 1));
+        secondRequests.onNext(reading(OTHER_DEVICE, 1));
+        firstRequests.onNext(reading(DEVICE, 2));
+        secondRequests.onNext(reading(OTHER_DEVICE, 2));
+        firstRequests.onCompleted();
+        secondRequests.onCompleted();
+        // THEN ingestion got them in one request, each with its authenticated device
+        assertThat(first.done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+        assertThat(second.done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+        assertThat(gateway.ingestion.requests).hasSize(1);
+        assertThat(gateway.ingestion.requests.peek()).extracting(Reading::getDeviceId)
+                .containsExactlyInAnyOrder(DEVICE, DEVICE, OTHER_DEVICE, OTHER_DEVICE);
+        assertThat(gateway.ingestion.deviceHeaders).containsExactlyInAnyOrder(DEVICE, DEVICE, OTHER_DEVICE,
+                OTHER_DEVICE);
+        // AND each stream got its own outcomes: meter-1 both accepted, meter-2 seq 1 accepted and seq 2 rejected
+        assertThat(first.acks).extracting(ReadingAck::getDeviceId, ReadingAck::getSeq, ReadingAck::getOutcome)
+                .containsExactlyInAnyOrder(tuple(DEVICE, 1L, ReadingAck.Outcome.ACCEPTED),
+                        tuple(DEVICE, 2L, ReadingAck.Outcome.ACCEPTED));
+        assertThat(second.acks).extracting(ReadingAck::getDeviceId, ReadingAck::getSeq, ReadingAck::getOutcome,
+                        ReadingAck::getReason)
+                .containsExactlyInAnyOrder(tuple(OTHER_DEVICE, 1L, ReadingAck.Outcome.ACCEPTED, ""),
+                        tuple(OTHER_DEVICE, 2L, ReadingAck.Outcome.REJECTED, "usage_kwh must be finite"));
+    }
+
+    @Test
+    void failedRequestFailsEveryReadingInItWithTheMappedStatus(Vertx vertx) throws Exception {
+        // GIVEN a gateway handing readings over 4 at a time, and ingestion failing whole requests with 503
+        gateway.close();
+        gateway = GatewayHarness.start(vertx, GatewayOptions.withSecret(GatewayHarness.SECRET).withPorts(0, 0)
+                .withIngestionBatching(4, 1_000));
+        gateway.ingestion.failRequests(IngestionApi.FAILURE_UNAVAILABLE);
+        AckCollector stream = new AckCollector();
+        AckCollector unary = new AckCollector();
+        StreamObserver<Reading> requests = gateway.async(bearer(gateway.token)).streamReadings(stream);
+        // WHEN a stream's three readings and another device's unary reading go in one request
+        for (int seq = 1; seq <= 3; seq++) {
+            requests.onNext(reading(DEVICE, seq));
+        }
+        gateway.async(bearer(gateway.otherToken)).sendReading(reading(OTHER_DEVICE, 9), unary);
+        // THEN both calls end UNAVAILABLE (mapped once, as for a single reading), without an ack
+        assertThat(stream.done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(unary.done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(stream.acks).isEmpty();
+        assertThat(unary.acks).isEmpty();
+        assertThat(gateway.ingestion.requests).hasSize(1).allSatisfy(r -> assertThat(r).hasSize(4));
+
+        // AND with requests failing as overloaded, the same readings end RESOURCE_EXHAUSTED
+        gateway.ingestion.failRequests(IngestionApi.FAILURE_OVERLOADED);
+        AckCollector again = new AckCollector();
+        StreamObserver<Reading> retry = gateway.async(bearer(gateway.token)).streamReadings(again);
+        for (int seq = 1; seq <= 4; seq++) {
+            retry.onNext(reading(DEVICE, seq));
+        }
+        assertThat(again.done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    }
+
+    @Test
+    void perReadingUnavailableAndOverloadedOutcomesMapLikeFailedSingleReplies(Vertx vertx) throws Exception {
+        // GIVEN one request holding a unary reading answered UNAVAILABLE and one answered OVERLOADED
+        gateway.close();
+        gateway = GatewayHarness.start(vertx, GatewayOptions.withSecret(GatewayHarness.SECRET).withPorts(0, 0)
+                .withIngestionBatching(2, 1_000));
+        gateway.ingestion.respond(r -> r.getSeq() == 1 ? FakeIngestion.Reply.fail(IngestionApi.FAILURE_UNAVAILABLE)
+                : FakeIngestion.Reply.fail(IngestionApi.FAILURE_OVERLOADED));
+        AckCollector unavailable = new AckCollector();
+        AckCollector overloaded = new AckCollector();
+        // WHEN both are sent
+        gateway.async(bearer(gateway.token)).sendReading(reading(DEVICE, 1), unavailable);
+        gateway.async(bearer(gateway.otherToken)).sendReading(reading(OTHER_DEVICE, 2), overloaded);
+        // THEN each call gets its own status
+        assertThat(unavailable.done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(overloaded.done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(gateway.ingestion.requests).hasSize(1);
+    }
+
+    @Test
+    void readingsGoOneByOneToTheSingleReadingAddressWhenNoIngestionServesBatches() throws Exception {
+        // GIVEN only an ingestion of the earlier contract (mixed-version cluster)
+        gateway.replaceIngestion(FakeIngestion.Contract.SINGLE);
+        gateway.ingestion.respond(r -> r.getSeq() == 2 ? FakeIngestion.Reply.reject("usage_kwh must be finite")
+                : FakeIngestion.Reply.ACCEPT);
+        // WHEN a unary reading and a stream of three are sent
+        ReadingAck ack = gateway.blocking(bearer(gateway.token)).sendReading(reading(DEVICE, 7));
+        AckCollector collector = new AckCollector();
+        StreamObserver<Reading> requests = gateway.async(bearer(gateway.token)).streamReadings(collector);
+        for (int seq = 1; seq <= 3; seq++) {
+            requests.onNext(reading(DEVICE, seq));
+        }
+        requests.onCompleted();
+        // THEN every reading got its outcome through the old address, with the device header
+        assertThat(ack.getOutcome()).isEqualTo(ReadingAck.Outcome.ACCEPTED);
+        assertThat(collector.done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+        assertThat(collector.acks).extracting(ReadingAck::getSeq, ReadingAck::getOutcome).containsExactlyInAnyOrder(
+                tuple(1L, ReadingAck.Outcome.ACCEPTED), tuple(2L, ReadingAck.Outcome.REJECTED),
+                tuple(3L, ReadingAck.Outcome.ACCEPTED));
+        assertThat(gateway.ingestion.requests).hasSize(4).allSatisfy(r -> assertThat(r).hasSize(1));
+        assertThat(gateway.ingestion.deviceHeaders).containsOnly(DEVICE);
     }
 
     // ---------------------------------------------------------------- token cache

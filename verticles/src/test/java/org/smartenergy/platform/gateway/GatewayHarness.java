@@ -38,7 +38,7 @@ final class GatewayHarness implements AutoCloseable {
     final CountingDeviceRegistry registry;
     final InMemoryReadingStore store = new InMemoryReadingStore();
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    final FakeIngestion ingestion;
+    FakeIngestion ingestion;
     final GatewayVerticle verticle;
     final GatewayOptions options;
     final String token;
@@ -74,6 +74,13 @@ final class GatewayHarness implements AutoCloseable {
 
     static GatewayHarness start(Vertx vertx, GatewayOptions options) throws Exception {
         return new GatewayHarness(vertx, options);
+    }
+
+    /** Replaces the fake ingestion with one speaking {@code contract}. */
+    void replaceIngestion(FakeIngestion.Contract contract) throws Exception {
+        await(ingestion.unregister());
+        ingestion = new FakeIngestion(vertx, contract);
+        await(ingestion.register());
     }
 
     /** A plain grpc-java channel to the gateway: an independent client implementation. */

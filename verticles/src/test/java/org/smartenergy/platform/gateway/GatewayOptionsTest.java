@@ -28,6 +28,27 @@ class GatewayOptionsTest {
         assertThat(options.tokenCacheMaxSize()).isEqualTo(100_000);
         assertThat(options.tokenCacheTtlSeconds()).isEqualTo(300);
         assertThat(options.jwtIssuer()).isEqualTo("smart-energy-platform");
+        assertThat(options.ingestionBatchMaxReadings()).isEqualTo(256);
+        assertThat(options.ingestionBatchMaxDelayMs()).isEqualTo(1);
+        assertThat(options.instances()).isZero();
+        assertThat(options.effectiveInstances()).isEqualTo(Runtime.getRuntime().availableProcessors());
+    }
+
+    @Test
+    void batchingAndInstancesAreReadAndValidated() {
+        GatewayOptions options = GatewayOptions.fromJson(new JsonObject().put("jwtSecret", SECRET)
+                .put("ingestionBatchMaxReadings", "64").put("ingestionBatchMaxDelayMs", 0).put("instances", 3));
+        assertThat(options.ingestionBatchMaxReadings()).isEqualTo(64);
+        assertThat(options.ingestionBatchMaxDelayMs()).isZero();
+        assertThat(options.effectiveInstances()).isEqualTo(3);
+        assertThatThrownBy(() -> GatewayOptions.fromJson(new JsonObject().put("jwtSecret", SECRET)
+                .put("ingestionBatchMaxReadings", 0).put("ingestionBatchMaxDelayMs", -1).put("instances", -2)))
+                .hasMessageContaining("gateway.ingestionBatchMaxReadings must be 1..10000")
+                .hasMessageContaining("gateway.ingestionBatchMaxDelayMs must be 0..1000")
+                .hasMessageContaining("gateway.instances must be 0..1024");
+        assertThatThrownBy(() -> GatewayOptions.fromJson(new JsonObject().put("jwtSecret", SECRET)
+                .put("ingestionBatchMaxReadings", 10_001)))
+                .hasMessageContaining("gateway.ingestionBatchMaxReadings");
     }
 
     @Test

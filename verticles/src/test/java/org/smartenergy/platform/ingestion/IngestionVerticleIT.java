@@ -417,6 +417,108 @@ class IngestionVerticleIT {
                 })));
     }
 
+    @Test
+    void batchRequestGetsOneOutcomePerReadingInOrderAndOnlyValidOnesArePublished(VertxTestContext ctx) {
+        // GIVEN at most 5 pending readings, and AMQP batches of 2 (so one request spans several AMQP messages)
+        IngestionOptions options = options(new JsonObject()
+                .put("maxPendingReadings", 5).put("batchMaxReadings", 2).put("batchMaxDelayMs", 50));
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        List<String> devices = new ArrayList<>();
+        List<Reading> readings = new ArrayList<>();
+        // 0 valid, 1 invalid (negative), 2 valid, 3 another device than the authenticated one, 4..6 valid,
+        // 7 and 8 valid but beyond the budget of 5
+        String[] kinds = {"ok", "negative", "ok", "foreign", "ok", "ok", "ok", "ok", "ok"};
+        for (int i = 0; i < kinds.length; i++) {
+            String device = "meter-" + (i % 3);
+            readings.add(reading(device, now.minusSeconds(i), kinds[i].equals("negative") ? -1 : 0.5, i, 900));
+            devices.add(kinds[i].equals("foreign") ? "meter-x" : device);
+        }
+        deploy(options)
+                // WHEN they arrive in one batch request
+                .compose(v -> sendBatch(devices, readings))
+                // THEN the reply holds one outcome per reading, in request order
+                .compose(outcomes -> {
+                    ctx.verify(() -> {
+                        assertThat(outcomes).extracting(IngestionBatchCodec.Outcome::kind).containsExactly(
+                                IngestionBatchCodec.Kind.ACCEPTED, IngestionBatchCodec.Kind.REJECTED,
+                                IngestionBatchCodec.Kind.ACCEPTED, IngestionBatchCodec.Kind.REJECTED,
+                                IngestionBatchCodec.Kind.ACCEPTED, IngestionBatchCodec.Kind.ACCEPTED,
+                                IngestionBatchCodec.Kind.ACCEPTED, IngestionBatchCodec.Kind.OVERLOADED,
+                                IngestionBatchCodec.Kind.OVERLOADED);
+                        assertThat(outcomes.get(1).code()).isEqualTo(RejectReason.USAGE_NEGATIVE.tag());
+                        assertThat(outcomes.get(1).reason()).isNotBlank();
+                        assertThat(outcomes.get(3).code()).isEqualTo(RejectReason.DEVICE_ID_INVALID.tag());
+                        assertThat(outcomes.get(7).reason()).contains("too many readings");
+                    });
+                    return admin.messageCount(topology.queue());
+                })
+                // AND exactly the 5 accepted readings are queued, in AMQP batches of at most 2
+                .compose(count -> {
+                    ctx.verify(() -> assertThat(count).isEqualTo(3));
+                    return drainQueue();
+                })
+                .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
+                    messages.forEach(m -> assertThat(ReadingBatchCodec.decode(m.body())).hasSizeLessThanOrEqualTo(2));
+                    assertThat(decodeAll(messages)).containsExactlyInAnyOrderElementsOf(
+                            List.of(0, 2, 4, 5, 6).stream().map(i -> expected(readings.get(i))).toList());
+                    assertThat(counter("energy.readings.received")).isEqualTo(9);
+                    assertThat(counter("energy.readings.accepted")).isEqualTo(5);
+                    assertThat(counter("energy.readings.overloaded")).isEqualTo(2);
+                    assertThat(counter("energy.readings.published")).isEqualTo(5);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void batchRequestsAndSingleReadingsShareTheOpenBatch(VertxTestContext ctx) {
+        // GIVEN one AMQP batch per 1 s (or 4 readings)
+        IngestionOptions options = options(new JsonObject().put("batchMaxReadings", 4).put("batchMaxDelayMs", 1_000));
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Reading single = reading("meter-1", now, 1, 1, 900);
+        List<Reading> batch = List.of(reading("meter-2", now, 1, 2, 900), reading("meter-3", now, 1, 3, 900),
+                reading("meter-4", now, 1, 4, 900));
+        deploy(options)
+                // WHEN an old-style single reading and a batch request of 3 arrive together
+                .compose(v -> Future.all(send(single),
+                        sendBatch(batch.stream().map(Reading::getDeviceId).toList(), batch)))
+                // THEN both are answered ACCEPTED, from one AMQP message holding all 4
+                .compose(all -> {
+                    ctx.verify(() -> {
+                        assertThat(body(all.resultAt(0)).getString(IngestionApi.FIELD_OUTCOME))
+                                .isEqualTo(IngestionApi.ACCEPTED);
+                        assertThat(all.<List<IngestionBatchCodec.Outcome>>resultAt(1))
+                                .containsOnly(IngestionBatchCodec.Outcome.ACCEPTED).hasSize(3);
+                    });
+                    return drainQueue();
+                })
+                .onComplete(ctx.succeeding(messages -> ctx.verify(() -> {
+                    assertThat(messages).hasSize(1);
+                    assertThat(decodeAll(messages)).extracting(MeterReading::seq).containsExactly(1L, 2L, 3L, 4L);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void malformedBatchRequestFailsAsAContractViolationAndPublishesNothing(VertxTestContext ctx) {
+        deploy(IngestionOptions.DEFAULTS)
+                // WHEN a batch request's framing is broken (a count of 3, then nothing)
+                .compose(v -> vertx.eventBus().request(IngestionApi.BATCH_ADDRESS,
+                        Buffer.buffer(new byte[]{IngestionBatchCodec.VERSION, 3})))
+                .transform(ar -> {
+                    // THEN it fails with 400 (the gateway reports it as INTERNAL: a bug, not an outcome)
+                    ctx.verify(() -> {
+                        assertThat(ar.failed()).isTrue();
+                        assertThat(((ReplyException) ar.cause()).failureCode())
+                                .isEqualTo(IngestionApi.FAILURE_MALFORMED);
+                    });
+                    return delay(100).compose(v -> admin.messageCount(topology.queue()));
+                })
+                .onComplete(ctx.succeeding(count -> ctx.verify(() -> {
+                    assertThat(count).isZero();
+                    ctx.completeNow();
+                })));
+    }
+
     // ---------------------------------------------------------------------------------------------------------
     // helpers
 
@@ -461,6 +563,12 @@ class IngestionVerticleIT {
         DeliveryOptions options = new DeliveryOptions().setSendTimeout(20_000)
                 .addHeader(IngestionApi.HEADER_DEVICE, device);
         return vertx.eventBus().request(IngestionApi.ADDRESS, body, options);
+    }
+
+    private Future<List<IngestionBatchCodec.Outcome>> sendBatch(List<String> devices, List<Reading> readings) {
+        return vertx.eventBus().<Buffer>request(IngestionApi.BATCH_ADDRESS,
+                        IngestionBatchCodec.encodeRequest(devices, readings), new DeliveryOptions().setSendTimeout(20_000))
+                .map(reply -> IngestionBatchCodec.decodeReply(reply.body(), readings.size()));
     }
 
     private JsonObject body(Message<Object> message) {
