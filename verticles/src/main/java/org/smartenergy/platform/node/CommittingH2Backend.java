@@ -8,33 +8,38 @@ import org.h2.mvstore.MVStore;
 /**
  * mongo-java-server's H2 backend with every command's changes in the file before the command's reply is sent.
  *
- * <p>{@link H2Backend} opens its MVStore with H2's defaults and does not commit per command: changes reach the file
- * when the MVStore's background writer commits (about every second, {@code autoCommitDelay}, or when the unsaved
- * changes outgrow {@code autoCommitBufferSize}) or on close. A reply
+ * <p>{@link H2Backend#H2Backend(String)} opens its MVStore with H2's defaults and does not commit per command:
+ * changes reach the file when the MVStore's background writer commits (about every second,
+ * {@code autoCommitDelay}, or when the unsaved changes outgrow {@code autoCommitBufferSize}) or on close. A reply
  * "inserted" therefore meant "in memory", and a process killed within that second lost writes the client had been
- * told were acknowledged (with {@code w=majority&journal=true}, which the server accepts and ignores). Here each
- * command is followed by {@link MVStore#commit()}, which writes the new chunk to the file (the operating system's
- * page cache, without fsync) in the calling thread, before mongo-java-server's wire handler writes the reply: what
- * was acknowledged survives the process (kill -9, a JVM crash, OOM kill), not a power cut or an OS crash.
+ * told were acknowledged (with {@code w=majority&journal=true}, which the server accepts and ignores).
+ *
+ * <p>Here each command is followed by {@link MVStore#commit()}, which writes the new chunk to the file (the
+ * operating system's page cache, no fsync) in the calling thread, before mongo-java-server's wire handler writes the
+ * reply: what was acknowledged survives the process (kill -9, a JVM crash, an OOM kill), not a power cut or an OS
+ * crash. The background writer is off ({@code autoCommitDisabled}): it stores asynchronously, and a command whose
+ * changes it had just taken would find nothing left to commit and be answered before they were written. Without
+ * it every store is synchronous and under the MVStore's store lock, so {@code commit()} also waits for another
+ * thread's commit that took this command's changes.
  *
  * <p>One commit per command, not per document: the billing verticle's bulk write of a batch is one {@code update}
- * command, so one commit. A command that changed nothing (a query, a filter that matched nothing) costs only the
- * MVStore's check for unsaved changes. Both wire paths go through {@link #handleCommand}: OP_MSG
+ * command, so one chunk written. A command that changed nothing (a query, a filter that matched nothing) costs the
+ * store lock and the check for unsaved changes. Both wire paths go through {@link #handleCommand}: OP_MSG
  * ({@code handleMessage} delegates to it) and commands over OP_QUERY.
  */
 final class CommittingH2Backend extends H2Backend {
 
     private final MVStore store;
 
-    /** @param store an MVStore on a file, owned by this backend from now on (closed by {@link #close()}) */
-    CommittingH2Backend(MVStore store) {
+    /** @param store an MVStore on a file without auto-commit, owned by this backend from now on */
+    private CommittingH2Backend(MVStore store) {
         super(store);
         this.store = store;
     }
 
-    /** Opens (or creates) the MVStore file with H2's defaults, as {@link H2Backend#H2Backend(String)} does. */
+    /** Opens (or creates) the MVStore file, H2's defaults except the background writer. */
     static CommittingH2Backend open(String fileName) {
-        return new CommittingH2Backend(new MVStore.Builder().fileName(fileName).open());
+        return new CommittingH2Backend(new MVStore.Builder().fileName(fileName).autoCommitDisabled().open());
     }
 
     @Override
@@ -43,9 +48,7 @@ final class CommittingH2Backend extends H2Backend {
             return super.handleCommand(channel, databaseName, command, query);
         } finally {
             // also after a failed command: an unordered bulk write that failed on one document applied the others
-            if (store.hasUnsavedChanges()) {
-                store.commit();
-            }
+            store.commit();
         }
     }
 }
