@@ -4,6 +4,12 @@ import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.bson.Document;
 import io.netty.channel.Channel;
 import org.h2.mvstore.MVStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * mongo-java-server's H2 backend with every command's changes in the file before the command's reply is sent.
@@ -20,7 +26,9 @@ import org.h2.mvstore.MVStore;
  * crash. The background writer is off ({@code autoCommitDisabled}): it stores asynchronously, and a command whose
  * changes it had just taken would find nothing left to commit and be answered before they were written. Without
  * it every store is synchronous and under the MVStore's store lock, so {@code commit()} also waits for another
- * thread's commit that took this command's changes.
+ * thread's commit that took this command's changes. The writer's other job, rewriting chunks that are mostly dead
+ * so their space is reused, is done here by a thread of its own once a second ({@link MVStore#compact}, under
+ * the store lock): without it the file grew several times over (see {@code EmbeddedMongoCommitCost}).
  *
  * <p>One commit per command, not per document: the billing verticle's bulk write of a batch is one {@code update}
  * command, so one chunk written. A command that changed nothing (a query, a filter that matched nothing) costs the
@@ -29,12 +37,24 @@ import org.h2.mvstore.MVStore;
  */
 final class CommittingH2Backend extends H2Backend {
 
+    private static final Logger LOG = LoggerFactory.getLogger(CommittingH2Backend.class);
+    /** Chunks are rewritten while less than this percentage of their content is live (H2's auto-compact default). */
+    private static final int TARGET_FILL_RATE = 90;
+    /** At most about this much is rewritten per round, so a round holds the store lock only briefly. */
+    private static final int COMPACT_BYTES_PER_ROUND = 2 * 1024 * 1024;
+
     private final MVStore store;
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "embedded-mongo-compaction");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** @param store an MVStore on a file without auto-commit, owned by this backend from now on */
     private CommittingH2Backend(MVStore store) {
         super(store);
         this.store = store;
+        housekeeping.scheduleWithFixedDelay(this::compact, 1, 1, TimeUnit.SECONDS);
     }
 
     /** Opens (or creates) the MVStore file, H2's defaults except the background writer. */
@@ -50,5 +70,26 @@ final class CommittingH2Backend extends H2Backend {
             // also after a failed command: an unordered bulk write that failed on one document applied the others
             store.commit();
         }
+    }
+
+    private void compact() {
+        try {
+            if (store.compact(TARGET_FILL_RATE, COMPACT_BYTES_PER_ROUND)) {
+                store.commit();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("embedded store compaction failed; the file may grow: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        housekeeping.shutdownNow();
+        try {
+            housekeeping.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        super.close();
     }
 }

@@ -27,7 +27,8 @@ import java.util.function.Supplier;
  * against H2's default (background commit about every second), an in-memory H2 store, mongo-java-server's
  * {@link MemoryBackend} and a commit followed by an fsync. Per backend, through the wire protocol and the Vert.x
  * MongoDB client the platform uses: {@code inserts} single-document inserts one after another, then {@code bulks}
- * unordered bulk writes of 500 single-document updates each (the billing verticle's shape: one command per batch).
+ * unordered bulk writes of 500 single-document updates each (the billing verticle's shape: one command per batch),
+ * and the size of the file afterwards.
  *
  * <p>Run from {@code verticles/} after {@code test-compile}:
  * {@code java -cp target/test-classes:target/classes:$(cat cp.txt) org.smartenergy.platform.node.EmbeddedMongoCommitCost [inserts] [bulks]}
@@ -50,9 +51,10 @@ public final class EmbeddedMongoCommitCost {
                 new MVStore.Builder().fileName(file(dir, "fsync")).open()));
         Vertx vertx = Vertx.vertx();
         try {
-            System.out.printf("%-42s %14s %14s %18s%n", "backend", "inserts/s", "bulks/s", "updated docs/s");
+            System.out.printf("%-42s %10s %10s %14s %12s%n", "backend", "inserts/s", "bulks/s", "updated docs/s",
+                    "file MB");
             for (Map.Entry<String, Supplier<MongoBackend>> backend : backends.entrySet()) {
-                run(vertx, backend.getKey(), backend.getValue().get(), inserts, bulks);
+                run(vertx, backend.getKey(), backend.getValue().get(), inserts, bulks, dir);
             }
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
@@ -63,7 +65,8 @@ public final class EmbeddedMongoCommitCost {
         return dir.resolve(name + ".mv").toString();
     }
 
-    private static void run(Vertx vertx, String name, MongoBackend backend, int inserts, int bulks) throws Exception {
+    private static void run(Vertx vertx, String name, MongoBackend backend, int inserts, int bulks, Path dir)
+            throws Exception {
         MongoServer server = new MongoServer(backend);
         InetSocketAddress address = server.bind();
         MongoClient client = MongoClient.create(vertx, new JsonObject()
@@ -89,10 +92,18 @@ public final class EmbeddedMongoCommitCost {
                         .await(60, TimeUnit.SECONDS);
             }
             double bulkSeconds = (System.nanoTime() - start) / 1e9;
-            System.out.printf("%-42s %14.0f %14.1f %18.0f%n", name, inserts / insertSeconds, bulks / bulkSeconds,
-                    bulks * DOCS_PER_BULK / bulkSeconds);
-        } finally {
             client.close().await(10, TimeUnit.SECONDS);
+            server.shutdownNow();
+            long fileBytes = 0;
+            try (var files = Files.list(dir)) {
+                for (Path file : files.toList()) {
+                    fileBytes += Files.size(file);
+                    Files.delete(file);
+                }
+            }
+            System.out.printf("%-42s %10.0f %10.1f %14.0f %12.1f%n", name, inserts / insertSeconds,
+                    bulks / bulkSeconds, bulks * DOCS_PER_BULK / bulkSeconds, fileBytes / 1e6);
+        } finally {
             server.shutdownNow();
         }
     }
