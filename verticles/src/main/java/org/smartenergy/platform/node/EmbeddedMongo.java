@@ -14,7 +14,8 @@ import java.nio.file.Path;
  * A MongoDB wire-protocol server inside the node, for development machines without MongoDB
  * ({@code mongo.embedded.enabled}). The platform still talks to it through the ordinary MongoDB driver and
  * {@code mongo.connectionString}, so the code path is the production one. With {@code mongo.embedded.dataFile} set,
- * data lives in an H2 file and survives a restart; empty means in memory.
+ * data lives in an H2 file and survives a restart, also a killed process: every write command is in the file before
+ * it is acknowledged ({@link CommittingH2Backend}); empty means in memory.
  */
 final class EmbeddedMongo implements AutoCloseable {
 
@@ -35,7 +36,7 @@ final class EmbeddedMongo implements AutoCloseable {
         } else {
             Path path = Path.of(dataFile).toAbsolutePath();
             Files.createDirectories(path.getParent());
-            backend = new H2Backend(path.toString());
+            backend = CommittingH2Backend.open(path.toString());
         }
         MongoServer server = new MongoServer(backend);
         int port = embedded.getInteger("port");
