@@ -121,7 +121,8 @@ class PlatformEndToEndIT {
 
         // AND MongoDB holds exactly those readings once the queue has drained
         PlatformHarness.await("10,000 readings stored", Duration.ofSeconds(60),
-                () -> storedReadingCount("e2e-" + run + "-") == 10_000);
+                () -> storedReadingCount("e2e-" + run + "-") == 10_000
+                        && documents("e2e-" + run + "-").stream().mapToLong(d -> d.getLong("count", 0L)).sum() == 10_000);
         Map<String, Set<Long>> storedKeys = storedReadingKeys("e2e-" + run + "-");
         for (String device : sent.keySet()) {
             Set<Long> expectedKeys = new HashSet<>();
@@ -249,7 +250,7 @@ class PlatformEndToEndIT {
     }
 
     private long storedReadingCount(String deviceIdPrefix) {
-        return storedReadingKeys(deviceIdPrefix).values().stream().mapToLong(Set::size).sum();
+        return storedReadingKeys(deviceIdPrefix, false).values().stream().mapToLong(Set::size).sum();
     }
 
     private long storedTotalMwh(String deviceId) {
@@ -258,13 +259,23 @@ class PlatformEndToEndIT {
 
     /** Reads the stored readings straight from MongoDB's bucket documents: device -> interval ends (epoch ms). */
     private Map<String, Set<Long>> storedReadingKeys(String deviceIdPrefix) {
+        return storedReadingKeys(deviceIdPrefix, true);
+    }
+
+    /**
+     * @param checkCounters whether each bucket's count must equal its readings: true once storing is over (a bucket's
+     *                      totals are written just after its readings, see README "Storage design")
+     */
+    private Map<String, Set<Long>> storedReadingKeys(String deviceIdPrefix, boolean checkCounters) {
         Map<String, Set<Long>> keys = new HashMap<>();
         for (JsonObject doc : documents(deviceIdPrefix)) {
             JsonObject readings = doc.getJsonObject("readings", new JsonObject());
             Set<Long> set = keys.computeIfAbsent(doc.getString("deviceId"), k -> new HashSet<>());
             readings.fieldNames().forEach(k -> set.add(Long.parseLong(k)));
-            // the bucket's counters must agree with its readings
-            assertThat(doc.getLong("count")).isEqualTo(readings.size());
+            if (checkCounters) {
+                // the bucket's counters must agree with its readings
+                assertThat(doc.getLong("count")).isEqualTo(readings.size());
+            }
         }
         return keys;
     }

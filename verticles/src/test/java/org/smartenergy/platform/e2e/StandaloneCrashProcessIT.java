@@ -185,7 +185,7 @@ class StandaloneCrashProcessIT {
     }
 
     private static List<JsonObject> buckets(MongoClient mongo) throws TimeoutException {
-        return mongo.find("usage_days", new JsonObject().put("deviceId", DEVICE)).await(30, TimeUnit.SECONDS);
+        return mongo.find("usage_hours", new JsonObject().put("deviceId", DEVICE)).await(30, TimeUnit.SECONDS);
     }
 
     private String adminToken() {
