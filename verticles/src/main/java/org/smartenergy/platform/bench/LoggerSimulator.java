@@ -530,19 +530,9 @@ public final class LoggerSimulator implements Callable<Integer> {
 
             /** @return false if the stream failed before the reading could be sent */
             boolean send(Reading reading) {
-                // a blocking wait, woken by the ack that frees a permit: with thousands of loggers a polling wait
-                // would spend the client's CPU on wake-ups the server's figures then pay for
-                boolean acquired = false;
-                while (!acquired) {
-                    if (failed.get()) {
-                        return false;
-                    }
-                    try {
-                        acquired = permits.tryAcquire(10, TimeUnit.MILLISECONDS);
-                    } catch (InterruptedException e) {
-                        // loggers are stopped through stop()/close(), not interrupts; keep waiting for the ack
-                    }
-                }
+                // a blocking wait, woken by the ack that frees a permit or by onError: with thousands of loggers a
+                // polling wait would spend the shared CPU on wake-ups that the server's figures then pay for
+                permits.acquireUninterruptibly();
                 if (failed.get()) {
                     return false;
                 }
@@ -555,9 +545,15 @@ public final class LoggerSimulator implements Callable<Integer> {
 
             /** Waits for the outstanding acks, half-closes and waits for the server to complete the call. */
             void finish() {
-                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!failed.get() && permits.availablePermits() < settings.window() && System.nanoTime() < giveUp) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+                boolean allAcked = false;
+                try {
+                    // every permit back: every reading acked (onError hands them all back too)
+                    allAcked = permits.tryAcquire(settings.window(), 30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (allAcked) {
+                    permits.release(settings.window());
                 }
                 if (!failed.get()) {
                     synchronized (this) {
@@ -597,6 +593,8 @@ public final class LoggerSimulator implements Callable<Integer> {
                 stats.failedCalls.computeIfAbsent(Status.fromThrowable(t).getCode(), k -> new LongAdder()).increment();
                 stats.lost.add(settings.window() - permits.availablePermits());
                 failed.set(true);
+                // wakes a sender waiting for a permit (it then sees the failure) and finish()
+                permits.release(settings.window());
                 done.countDown();
             }
 
