@@ -51,6 +51,7 @@ public final class IngestBenchmark implements Callable<Integer> {
 
     static final String STORED = "energy_readings_stored_total";
     static final String DUPLICATES = "energy_readings_duplicates_total";
+    static final String BACKLOG = "energy_queue_backlog_messages";
     static final String RECEIVE_TO_STORED = "energy_readings_receive_to_stored_latency_seconds";
     /** Readings' timestamps must stay within ingestion.maxAge (90 days); keep a day's margin. */
     private static final long MAX_BACKFILL_SECONDS = Duration.ofDays(89).getSeconds();
@@ -256,7 +257,7 @@ public final class IngestBenchmark implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "  (provisioned %,d devices in %.1f s, not timed)%n", scenario.loggers(),
                     (System.nanoTime() - provisioning) / 1e9);
         }
-        PrometheusText before = platform ? scrape() : null;
+        PrometheusText before = platform ? quiet() : null;
         long base = platform ? storedOrDuplicate(before) : 0;
         CounterSamples stored = new CounterSamples();
         AtomicLong rssPeak = new AtomicLong(-1);
@@ -353,6 +354,32 @@ public final class IngestBenchmark implements Callable<Integer> {
                 r2s == null ? Double.NaN : r2s.percentile(50) * 1000, r2s == null ? Double.NaN : r2s.percentile(99) * 1000,
                 r2sMax * 1000, r2sMaxSource, r2s == null ? Double.NaN : r2s.lastFiniteBound() * 1000,
                 rssPeak.get() < 0 ? Double.NaN : rssPeak.get() / 1048576.0, fillSeconds, firstSlice, tenthSlice);
+    }
+
+    /**
+     * Waits (at most --store-timeout) until the node has nothing left over from earlier work: no ready message in
+     * its queue and the stored counter still for a second, so a scenario's stored figures are its own.
+     *
+     * @return the last scrape
+     */
+    private PrometheusText quiet() throws IOException, InterruptedException {
+        long giveUp = System.nanoTime() + storeTimeout.toNanos();
+        PrometheusText last = scrape();
+        boolean waited = false;
+        while (System.nanoTime() < giveUp) {
+            Thread.sleep(1000);
+            PrometheusText now = scrape();
+            if (storedOrDuplicate(now) == storedOrDuplicate(last) && now.sum(BACKLOG).orElse(0) == 0) {
+                if (waited) {
+                    System.out.println("  (waited for the node to store earlier readings first)");
+                }
+                return now;
+            }
+            waited = true;
+            last = now;
+        }
+        System.out.println("  (the node is still storing earlier readings: this round's stored figures include them)");
+        return last;
     }
 
     private PrometheusText scrape() throws IOException, InterruptedException {
