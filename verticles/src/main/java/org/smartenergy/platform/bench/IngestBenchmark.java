@@ -28,6 +28,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -116,6 +117,11 @@ public final class IngestBenchmark implements Callable<Integer> {
     @Option(names = "--growth-loggers", defaultValue = "20", description = "growth: loggers (default: ${DEFAULT-VALUE}).")
     int growthLoggers;
 
+    @Option(names = "--warmup", defaultValue = "2000",
+            description = "Readings (4 loggers, window 64) sent to the node and to the reference before the first scenario, "
+                    + "not measured: class loading and JIT; 0: none (default: ${DEFAULT-VALUE}).")
+    int warmupReadings;
+
     @Option(names = "--store-timeout", defaultValue = "PT10M",
             description = "Max wait, after the last ack, for the node to store what it accepted (default: ${DEFAULT-VALUE}).")
     Duration storeTimeout;
@@ -184,6 +190,15 @@ public final class IngestBenchmark implements Callable<Integer> {
             if (reference != null) {
                 System.out.printf("reference server: pid %d, 127.0.0.1:%d%n", reference.pid(), reference.port());
             }
+            if (warmupReadings > 0) {
+                Scenario warmup = new Scenario("warmup", 4, Math.max(1, warmupReadings / 4), 64, 0);
+                System.out.printf("warm-up (not measured): %s%n", warmup.shape());
+                run(warmup, 0, runId + "-warmup", token, target.grpc, pid, true);
+                if (reference != null) {
+                    run(warmup, 0, runId + "-warmup", "reference", "127.0.0.1:" + reference.port(),
+                            OptionalLong.of(reference.pid()), false);
+                }
+            }
             for (String name : names) {
                 Scenario scenario = scenario(name, results);
                 if (scenario == null) {
@@ -235,7 +250,7 @@ public final class IngestBenchmark implements Callable<Integer> {
             }
             default -> throw new IllegalArgumentException(name);
         };
-        if (s.readingsPerLogger() * intervalSeconds > MAX_BACKFILL_SECONDS) {
+        if (s != null && s.readingsPerLogger() * intervalSeconds > MAX_BACKFILL_SECONDS) {
             throw new IllegalArgumentException(String.format("%s: %d readings x %d s per logger reach back more than "
                     + "89 days (ingestion.maxAge 90 days): use more loggers or a shorter --interval", name,
                     s.readingsPerLogger(), intervalSeconds));
@@ -277,7 +292,7 @@ public final class IngestBenchmark implements Callable<Integer> {
                 pid.ifPresent(p -> ProcFs.rssBytes(p).ifPresent(rss -> rssPeak.accumulateAndGet(rss, Math::max)));
                 long left = TimeUnit.MILLISECONDS.toNanos(sampleMs) - (System.nanoTime() - now);
                 if (left > 0) {
-                    java.util.concurrent.locks.LockSupport.parkNanos(left);
+                    LockSupport.parkNanos(left);
                 }
             }
         }, "bench-sampler");
@@ -307,7 +322,9 @@ public final class IngestBenchmark implements Callable<Integer> {
             }
             // between the last sample short of the accepted count and the first reaching it
             OptionalDouble reached = stored.crossing(stats.accepted());
-            if (reached.isPresent()) {
+            if (stats.accepted() == 0) {
+                System.out.println("  (nothing accepted: no stored figure)");
+            } else if (reached.isPresent()) {
                 storedSeconds = (reached.getAsDouble() - started) / 1e9;
             } else {
                 System.out.printf("  (after %s the node had stored %,d of %,d accepted readings: no stored figure; "
