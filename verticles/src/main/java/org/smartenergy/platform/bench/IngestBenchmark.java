@@ -45,7 +45,7 @@ import java.util.function.ToDoubleFunction;
         description = {"Run load scenarios against a running node and a bare reference gRPC server; print throughput, "
                 + "stored end-to-end rate, latencies and RSS per round, medians and a Markdown summary.",
                 "Scenarios: backfill (8 loggers x 20,000 readings, window 500, full speed), fleet (2,000 x 40, window 8), "
-                        + "steady (a fixed total rate, default 50% of backfill's stored rate, for --steady-duration "
+                        + "steady (a fixed total rate, default 50%% of backfill's stored rate, for --steady-duration "
                         + "over 200 loggers), growth (20 loggers, 1,000,000 readings: time to store the first and the "
                         + "tenth tenth), custom (--loggers/--readings/--window)."})
 public final class IngestBenchmark implements Callable<Integer> {
@@ -102,7 +102,7 @@ public final class IngestBenchmark implements Callable<Integer> {
     @Option(names = "--fleet-readings", defaultValue = "40", description = "fleet: readings per logger (default: ${DEFAULT-VALUE}).")
     int fleetReadings;
 
-    @Option(names = "--steady-rate", description = "steady: total readings/s; default: 50% of backfill's median stored end-to-end rate.")
+    @Option(names = "--steady-rate", description = "steady: total readings/s; default: 50%% of backfill's median stored end-to-end rate.")
     Double steadyRate;
 
     @Option(names = "--steady-duration", defaultValue = "PT60S", description = "steady: how long (ISO-8601; default: ${DEFAULT-VALUE}).")
