@@ -42,6 +42,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
@@ -211,6 +212,17 @@ public final class LoggerSimulator implements Callable<Integer> {
         final Map<String, LongAdder> rejectedByReason = new ConcurrentHashMap<>();
         final Map<Status.Code, LongAdder> failedCalls = new ConcurrentHashMap<>();
         final Histogram latency = new ConcurrentHistogram(TimeUnit.SECONDS.toNanos(60), 3);
+        final LongAccumulator lastAckNanos = new LongAccumulator(Long::max, Long.MIN_VALUE);
+
+        /** @return {@link System#nanoTime()} of the latest ack received, or {@link Long#MIN_VALUE} before the first */
+        public long lastAckNanos() {
+            return lastAckNanos.get();
+        }
+
+        /** @return send-to-ack latency of every acked reading, in nanoseconds */
+        public Histogram latency() {
+            return latency;
+        }
 
         /** @return readings sent, duplicates and invalid ones included */
         public long sent() {
@@ -272,6 +284,15 @@ public final class LoggerSimulator implements Callable<Integer> {
      * @return the running simulation; {@link Simulation#close()} stops it
      */
     public static Simulation start(Settings settings) throws IOException, InterruptedException {
+        return start(settings, provision(settings));
+    }
+
+    /**
+     * Provisions the devices {@code <prefix>-0 .. <prefix>-(n-1)} through the operator API (blocking HTTP calls).
+     *
+     * @return their device tokens, in device order
+     */
+    public static List<String> provision(Settings settings) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
         List<String> tokens = new ArrayList<>();
         for (int i = 0; i < settings.devices(); i++) {
@@ -289,6 +310,20 @@ public final class LoggerSimulator implements Callable<Integer> {
                         + response.body());
             }
             tokens.add(new JsonObject(response.body()).getString("token"));
+        }
+        return tokens;
+    }
+
+    /**
+     * Starts one sender thread per logger with already provisioned device tokens (or any token, against a server
+     * that ignores them).
+     *
+     * @param tokens one device token per logger, in device order
+     * @return the running simulation; {@link Simulation#close()} stops it
+     */
+    public static Simulation start(Settings settings, List<String> tokens) {
+        if (tokens.size() != settings.devices()) {
+            throw new IllegalArgumentException(settings.devices() + " devices but " + tokens.size() + " tokens");
         }
         Simulation simulation = new Simulation(settings,
                 NettyChannelBuilder.forTarget(settings.grpcTarget()).usePlaintext().build());
@@ -320,6 +355,11 @@ public final class LoggerSimulator implements Callable<Integer> {
         /** @return live counters */
         public Stats stats() {
             return stats;
+        }
+
+        /** @return {@link System#nanoTime()} when it started, after provisioning, before the first send */
+        public long startedNanos() {
+            return startNanos;
         }
 
         /** @return the settings it runs with */
@@ -490,12 +530,9 @@ public final class LoggerSimulator implements Callable<Integer> {
 
             /** @return false if the stream failed before the reading could be sent */
             boolean send(Reading reading) {
-                while (!permits.tryAcquire()) {
-                    if (failed.get()) {
-                        return false;
-                    }
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-                }
+                // a blocking wait, woken by the ack that frees a permit or by onError: with thousands of loggers a
+                // polling wait would spend the shared CPU on wake-ups that the server's figures then pay for
+                permits.acquireUninterruptibly();
                 if (failed.get()) {
                     return false;
                 }
@@ -508,9 +545,15 @@ public final class LoggerSimulator implements Callable<Integer> {
 
             /** Waits for the outstanding acks, half-closes and waits for the server to complete the call. */
             void finish() {
-                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (!failed.get() && permits.availablePermits() < settings.window() && System.nanoTime() < giveUp) {
-                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+                boolean allAcked = false;
+                try {
+                    // every permit back: every reading acked (onError hands them all back too)
+                    allAcked = permits.tryAcquire(settings.window(), 30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                if (allAcked) {
+                    permits.release(settings.window());
                 }
                 if (!failed.get()) {
                     synchronized (this) {
@@ -528,8 +571,10 @@ public final class LoggerSimulator implements Callable<Integer> {
             public void onNext(ReadingAck ack) {
                 Queue<Long> times = sentAt.get(ack.getSeq());
                 Long sent = times == null ? null : times.poll();
+                long now = System.nanoTime();
+                stats.lastAckNanos.accumulate(now);
                 if (sent != null) {
-                    stats.latency.recordValue(Math.min(System.nanoTime() - sent, stats.latency.getHighestTrackableValue()));
+                    stats.latency.recordValue(Math.min(now - sent, stats.latency.getHighestTrackableValue()));
                 }
                 if (ack.getOutcome() == ReadingAck.Outcome.ACCEPTED) {
                     stats.accepted.increment();
@@ -548,6 +593,8 @@ public final class LoggerSimulator implements Callable<Integer> {
                 stats.failedCalls.computeIfAbsent(Status.fromThrowable(t).getCode(), k -> new LongAdder()).increment();
                 stats.lost.add(settings.window() - permits.availablePermits());
                 failed.set(true);
+                // wakes a sender waiting for a permit (it then sees the failure) and finish()
+                permits.release(settings.window());
                 done.countDown();
             }
 

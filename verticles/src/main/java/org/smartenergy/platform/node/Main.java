@@ -11,6 +11,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.smartenergy.platform.bench.IngestBenchmark;
 import org.smartenergy.platform.bench.LoggerSimulator;
+import org.smartenergy.platform.bench.ReferenceServer;
 import org.smartenergy.platform.gateway.OperatorTokens;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 @Command(name = "energy-platform", mixinStandardHelpOptions = true, version = "energy-platform 0.1.0",
         description = "Smart Energy Platform node.",
         subcommands = {Main.Run.class, Main.MintAdminToken.class, IngestBenchmark.class, StandaloneCommand.class,
-                LoggerSimulator.class})
+                LoggerSimulator.class, ReferenceServer.class})
 public final class Main implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# README's benchmark: every scenario of `bench` against one node with every role, on this machine.
+# 1. starts RabbitMQ and Redis on loopback like deploy/run-local.sh (.ci/services.sh start: skips what already runs)
+#    and builds the jar when it is missing or older than the sources;
+# 2. starts a node in the background with deploy/local.json (or $SEP_CONFIG), its embedded MongoDB-compatible store
+#    on a fresh file run/bench/mongo.mv (removed again at the end), output in run/bench/node.log;
+# 3. waits (up to 2 min) for http://127.0.0.1:9102/health/ready;
+# 4. runs `bench --scenarios backfill,fleet,steady,growth` against it (the node's pid given for its RSS; the bench
+#    starts and stops its reference server itself); arguments are passed on to bench, e.g. --rounds 1,
+#    --growth-readings 200000, --label "...";
+# 5. stops the node it started (SIGTERM to its PID, SIGKILL after 30 s), also on Ctrl-C or failure.
+# Ports 50051, 8080 and 9102 must be free. Run it on a quiet machine: the figures are only as good as that.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.ci/services.sh start
+JAR=verticles/target/energy-platform.jar
+if [ ! -f "$JAR" ] || [ -n "$(find proto verticles/src verticles/pom.xml pom.xml -newer "$JAR" -type f 2>/dev/null | head -1)" ]; then
+  ./mvnw -B -q -ntp package -DskipTests
+fi
+CONFIG="${SEP_CONFIG:-deploy/local.json}"
+READY=http://127.0.0.1:9102/health/ready
+if curl -s -o /dev/null "$READY"; then
+  echo "something already answers on :9102; stop that node first" >&2
+  exit 1
+fi
+DATA_DIR=run/bench
+rm -rf "$DATA_DIR"
+mkdir -p "$DATA_DIR"
+
+NODE_PID=
+stop_node() {
+  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
+    echo "stopping the node (pid $NODE_PID)"
+    kill -TERM "$NODE_PID"
+    for _ in $(seq 60); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$NODE_PID" 2>/dev/null && kill -KILL "$NODE_PID"
+    wait "$NODE_PID" 2>/dev/null || true
+  fi
+  rm -f "$DATA_DIR"/mongo.mv*
+}
+trap stop_node EXIT
+trap 'exit 130' INT TERM
+
+SEP_MONGO_EMBEDDED_DATA_FILE="$DATA_DIR/mongo.mv" java -jar "$JAR" run --config "$CONFIG" > "$DATA_DIR/node.log" 2>&1 &
+NODE_PID=$!
+echo "node started (pid $NODE_PID, log $DATA_DIR/node.log); waiting for $READY"
+for _ in $(seq 240); do
+  if curl -sf -o /dev/null "$READY"; then break; fi
+  if ! kill -0 "$NODE_PID" 2>/dev/null; then echo "the node exited; see $DATA_DIR/node.log" >&2; exit 1; fi
+  sleep 0.5
+done
+curl -sf -o /dev/null "$READY" || { echo "the node was not ready within 2 min; see $DATA_DIR/node.log" >&2; exit 1; }
+
+java -jar "$JAR" bench --config "$CONFIG" --node-pid "$NODE_PID" --scenarios backfill,fleet,steady,growth "$@"
