@@ -3,9 +3,10 @@
 # 1. starts RabbitMQ and Redis on loopback like deploy/run-local.sh (.ci/services.sh start: skips what already runs)
 #    and builds the jar when it is missing or older than the sources;
 # 2. starts a node in the background with deploy/local.json (or $SEP_CONFIG), its embedded MongoDB-compatible store
-#    on a fresh file run/bench/mongo.mv (removed again at the end), output in run/bench/node.log;
+#    in memory (the setting; SEP_BENCH_STORE=file: on a fresh H2 file run/bench/mongo.mv, committed per write
+#    as in standalone, removed again at the end), output in run/bench/node.log;
 # 3. waits (up to 2 min) for http://127.0.0.1:9102/health/ready;
-# 4. runs `bench --scenarios backfill,fleet,steady,growth` against it (the node's pid given for its RSS; the bench
+# 4. runs `bench --scenarios $SEP_BENCH_SCENARIOS` (default backfill,fleet,steady,growth) against it (the node's pid given for its RSS; the bench
 #    starts and stops its reference server itself); arguments are passed on to bench, e.g. --rounds 1,
 #    --growth-readings 200000, --label "...";
 # 5. stops the node it started (SIGTERM to its PID, SIGKILL after 30 s), also on Ctrl-C or failure.
@@ -41,7 +42,9 @@ stop_node() {
 trap stop_node EXIT
 trap 'exit 130' INT TERM
 
-SEP_MONGO_EMBEDDED_DATA_FILE="$DATA_DIR/mongo.mv" java -jar "$JAR" run --config "$CONFIG" > "$DATA_DIR/node.log" 2>&1 &
+DATA_FILE=""
+if [ "${SEP_BENCH_STORE:-memory}" = file ]; then DATA_FILE="$DATA_DIR/mongo.mv"; fi
+SEP_MONGO_EMBEDDED_DATA_FILE="$DATA_FILE" java -jar "$JAR" run --config "$CONFIG" > "$DATA_DIR/node.log" 2>&1 &
 NODE_PID=$!
 echo "node started (pid $NODE_PID, log $DATA_DIR/node.log); waiting for $READY"
 for _ in $(seq 240); do
@@ -51,4 +54,4 @@ for _ in $(seq 240); do
 done
 curl -sf -o /dev/null "$READY" || { echo "the node was not ready within 2 min; see $DATA_DIR/node.log" >&2; exit 1; }
 
-java -jar "$JAR" bench --config "$CONFIG" --node-pid "$NODE_PID" --scenarios backfill,fleet,steady,growth "$@"
+java -jar "$JAR" bench --config "$CONFIG" --node-pid "$NODE_PID" --scenarios "${SEP_BENCH_SCENARIOS:-backfill,fleet,steady,growth}" "$@"

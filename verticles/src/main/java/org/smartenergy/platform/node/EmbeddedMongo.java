@@ -2,7 +2,7 @@ package org.smartenergy.platform.node;
 
 import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.h2.H2Backend;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +32,7 @@ final class EmbeddedMongo implements AutoCloseable {
         String dataFile = embedded.getString("dataFile", "");
         MongoBackend backend;
         if (dataFile.isEmpty()) {
-            backend = H2Backend.inMemory();
+            backend = new MemoryBackend();
         } else {
             Path path = Path.of(dataFile).toAbsolutePath();
             Files.createDirectories(path.getParent());
