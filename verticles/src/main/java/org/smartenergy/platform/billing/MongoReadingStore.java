@@ -74,6 +74,8 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
     private static final JsonObject ONLY_READINGS = new JsonObject().put("readings", 1);
     private static final UpdateOptions UPSERT_RETURN_BEFORE = new UpdateOptions().setUpsert(true)
             .setReturningNewDocument(false);
+    /** A bucket receiving fewer readings of a batch than this goes into the batch's bulk write (see mergeSparse). */
+    static final int MIN_READINGS_FOR_FIND_AND_MODIFY = 3;
     /** Above this many hours a usage query is a range query on {@code {deviceId, hourStart}} instead of ids. */
     static final int MAX_HOURS_BY_ID = 2_000;
     private static final long HOUR_MS = 3_600_000L;
@@ -121,18 +123,34 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
             long hourStart = UsageBuckets.hourStart(r.timestamp().toEpochMilli());
             byBucket.computeIfAbsent(bucketId(r.deviceId(), hourStart), k -> new ArrayList<>()).add(r);
         }
-        List<Future<BucketWrite>> writes = new ArrayList<>(byBucket.size());
-        byBucket.forEach((id, bucketReadings) -> writes.add(mergeReadings(id, bucketReadings)));
+        // a bucket receiving several readings costs one findOneAndUpdate for all of them; buckets receiving one or
+        // two (a fleet of loggers, each sending now and then) go together in one bulk write of one update per
+        // reading, so a batch of 500 devices is a few commands instead of 500 round trips
+        List<Future<List<BucketWrite>>> writes = new ArrayList<>();
+        Map<String, List<MeterReading>> sparse = new LinkedHashMap<>();
+        byBucket.forEach((id, bucketReadings) -> {
+            if (bucketReadings.size() >= MIN_READINGS_FOR_FIND_AND_MODIFY) {
+                writes.add(mergeReadings(id, bucketReadings).map(List::of));
+            } else {
+                sparse.put(id, bucketReadings);
+            }
+        });
+        if (!sparse.isEmpty()) {
+            writes.add(mergeSparse(sparse));
+        }
         int distinctCount = distinct.size();
         return Future.all(writes)
                 .compose(all -> {
-                    List<BulkOperation> totals = new ArrayList<>(writes.size());
+                    List<BulkOperation> totals = new ArrayList<>(byBucket.size());
                     int stored = 0;
-                    for (Future<BucketWrite> f : writes) {
-                        BucketWrite w = f.result();
-                        stored += w.newlyStored();
-                        totals.add(BulkOperation.createUpdate(new JsonObject().put("_id", w.id()),
-                                new JsonObject().put("$max", w.totals()), false, false));
+                    for (Future<List<BucketWrite>> f : writes) {
+                        for (BucketWrite w : f.result()) {
+                            stored += w.newlyStored();
+                            if (w.id() != null) {
+                                totals.add(BulkOperation.createUpdate(new JsonObject().put("_id", w.id()),
+                                        new JsonObject().put("$max", w.totals()), false, false));
+                            }
+                        }
                     }
                     int newlyStored = stored;
                     return mongo.bulkWriteWithOptions(collection, totals, UNORDERED)
@@ -141,24 +159,70 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
                 .onFailure(e -> LOG.debug("store failed [readings: {}]: {}", readings.size(), e.toString()));
     }
 
+    /**
+     * Merges the readings of buckets that receive only one or two of them: one unordered bulk of
+     * {@code updateOne({_id}, {$max: {"readings.<ms>": ...}, $setOnInsert: ...}, upsert)} per reading, whose
+     * modified and upserted counts are the readings this write changed (each update is atomic, so a reading two
+     * writers store at once is counted by one of them), then one {@code find} by {@code _id} of those buckets: the
+     * state after the write, from which their totals are computed like {@link #merged}'s. (The last writer of a
+     * bucket reads after its own write, so it sees the final state and its totals win the {@code $max}.)
+     *
+     * @return the buckets with their totals, and an entry without id carrying the count of readings changed
+     */
+    private Future<List<BucketWrite>> mergeSparse(Map<String, List<MeterReading>> buckets) {
+        List<BulkOperation> updates = new ArrayList<>();
+        buckets.forEach((id, bucketReadings) -> {
+            for (MeterReading r : bucketReadings) {
+                JsonObject update = new JsonObject()
+                        .put("$max", new JsonObject().put("readings." + r.timestamp().toEpochMilli(), entry(r)))
+                        .put("$setOnInsert", bucketFields(r));
+                updates.add(BulkOperation.createUpdate(new JsonObject().put("_id", id), update, true, false));
+            }
+        });
+        JsonArray ids = new JsonArray(new ArrayList<>(buckets.keySet()));
+        return mongo.bulkWriteWithOptions(collection, updates, UNORDERED)
+                .map(r -> (int) (r.getModifiedCount() + r.getUpserts().size()))
+                // two writers creating the same bucket at once: the loser's upserts hit the winner's _id; the bulk
+                // once more applies them to the bucket that now exists (the winner's count holds the others)
+                .recover(e -> MongoSupport.isOnlyDuplicateKeys(e)
+                        ? mongo.bulkWriteWithOptions(collection, updates, UNORDERED)
+                        .map(r -> (int) (r.getModifiedCount() + r.getUpserts().size()) + MongoSupport.changedBefore(e))
+                        : Future.failedFuture(e))
+                .compose(changed -> mongo.findWithOptions(collection,
+                                new JsonObject().put("_id", new JsonObject().put("$in", ids)),
+                                new FindOptions().setFields(ONLY_READINGS))
+                        .map(docs -> {
+                            List<BucketWrite> result = new ArrayList<>(docs.size() + 1);
+                            result.add(new BucketWrite(null, changed, null));
+                            for (JsonObject doc : docs) {
+                                result.add(merged(doc.getString("_id"), doc, List.of()));
+                            }
+                            return result;
+                        }));
+    }
+
+    private static JsonObject bucketFields(MeterReading r) {
+        long ms = r.timestamp().toEpochMilli();
+        return new JsonObject()
+                .put("deviceId", r.deviceId())
+                .put("day", UsageBuckets.day(ms))
+                .put("hour", UsageBuckets.hourOfDay(ms))
+                .put("hourStart", MongoSupport.date(Instant.ofEpochMilli(UsageBuckets.hourStart(ms))));
+    }
+
     /** What merging one bucket's readings did: how many were new, and the totals of the bucket after it. */
     private record BucketWrite(String id, int newlyStored, JsonObject totals) {
     }
 
     private Future<BucketWrite> mergeReadings(String id, List<MeterReading> bucketReadings) {
         MeterReading first = bucketReadings.get(0);
-        long hourStart = UsageBuckets.hourStart(first.timestamp().toEpochMilli());
         JsonObject max = new JsonObject();
         for (MeterReading r : bucketReadings) {
             max.put("readings." + r.timestamp().toEpochMilli(), entry(r));
         }
         JsonObject update = new JsonObject()
                 .put("$max", max)
-                .put("$setOnInsert", new JsonObject()
-                        .put("deviceId", first.deviceId())
-                        .put("day", UsageBuckets.day(first.timestamp().toEpochMilli()))
-                        .put("hour", UsageBuckets.hourOfDay(first.timestamp().toEpochMilli()))
-                        .put("hourStart", MongoSupport.date(Instant.ofEpochMilli(hourStart))));
+                .put("$setOnInsert", bucketFields(first));
         JsonObject filter = new JsonObject().put("_id", id);
         return mongo.findOneAndUpdateWithOptions(collection, filter, update, new FindOptions().setFields(ONLY_READINGS),
                         UPSERT_RETURN_BEFORE)

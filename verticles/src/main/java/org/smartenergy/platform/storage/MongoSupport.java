@@ -76,6 +76,19 @@ public final class MongoSupport {
         return false;
     }
 
+    /**
+     * @return for a bulk write that failed on some of its operations, how many documents its other operations
+     * modified or upserted (0 if the failure is not a bulk write's)
+     */
+    public static int changedBefore(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof MongoBulkWriteException bulk) {
+                return bulk.getWriteResult().getModifiedCount() + bulk.getWriteResult().getUpserts().size();
+            }
+        }
+        return 0;
+    }
+
     private static boolean isDuplicateKey(BulkWriteError error) {
         return isDuplicateKeyCode(error.getCode()) || error.getCategory() == ErrorCategory.DUPLICATE_KEY;
     }

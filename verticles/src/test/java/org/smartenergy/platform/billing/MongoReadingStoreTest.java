@@ -374,6 +374,80 @@ class MongoReadingStoreTest {
     }
 
     @Test
+    @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+    void twoBillingNodesStoringAFleetOfSparseBucketsCountEachReadingOnceAndKeepTotalsExact(Vertx vertx,
+                                                                                         VertxTestContext ctx) {
+        // GIVEN a second node on the same database
+        MongoClient otherMongo = MongoClient.create(vertx, new MongoSettings(connectionString,
+                database, 3000, 3000).toClientConfig());
+        MongoReadingStore other = new MongoReadingStore(otherMongo, COLLECTION);
+        // AND a fleet: 400 devices x 2 readings in one hour, so a batch holds one or two readings per bucket (the
+        // bulk path), every reading sent twice, shuffled
+        List<MeterReading> distinct = new ArrayList<>();
+        for (int d = 0; d < 400; d++) {
+            for (int i = 1; i <= 2; i++) {
+                distinct.add(new MeterReading("fleet-" + d, DAY.plusSeconds(900L * i), 100L * d + i, i, 900));
+            }
+        }
+        List<MeterReading> sent = new ArrayList<>(distinct);
+        sent.addAll(distinct);
+        java.util.Collections.shuffle(sent, new java.util.Random(7));
+        List<Future<StoreResult>> calls = new ArrayList<>();
+        for (int from = 0; from < sent.size(); from += 100) {
+            // WHEN batches of 100 are stored concurrently, alternating between the nodes
+            calls.add(((from / 100) % 2 == 0 ? store : other).store(sent.subList(from, from + 100)));
+        }
+        Future.all(calls)
+                .compose(all -> {
+                    // THEN each reading was counted as stored exactly once across both nodes
+                    ctx.verify(() -> {
+                        assertThat(calls.stream().mapToInt(f -> f.result().stored()).sum()).isEqualTo(800);
+                        assertThat(calls.stream().mapToInt(f -> f.result().duplicates()).sum()).isEqualTo(800);
+                    });
+                    List<Future<List<UsageBucket>>> usages = new ArrayList<>();
+                    for (int d = 0; d < 400; d += 37) {
+                        usages.add(store.usage("fleet-" + d, DAY, DAY.plusSeconds(86_400), UsageStep.HOUR));
+                    }
+                    return Future.all(usages).map(v -> usages);
+                })
+                .onComplete(ctx.succeeding(usages -> ctx.verify(() -> {
+                    // AND each device's hour holds its two readings with their exact sum
+                    for (int k = 0; k < usages.size(); k++) {
+                        long d = 37L * k;
+                        assertThat(usages.get(k).result()).as("fleet-%d", d)
+                                .containsExactly(new UsageBucket(DAY, 200 * d + 3, 2));
+                    }
+                    otherMongo.close();
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void redeliveryToTheBulkPathAfterACrashBeforeTheTotalsRepairsThem(VertxTestContext ctx) {
+        // GIVEN a writer that merged one reading into its bucket and died before writing the totals
+        MeterReading r = reading("meter-s", DAY.plusSeconds(900), 321, 1);
+        JsonObject halfWritten = new JsonObject()
+                .put("$max", new JsonObject().put("readings." + r.timestamp().toEpochMilli(),
+                        new JsonObject().put("e", 321L).put("s", 1L).put("i", 900L)))
+                .put("$setOnInsert", new JsonObject().put("deviceId", "meter-s").put("day", "2026-11-27")
+                        .put("hour", 0).put("hourStart", new JsonObject().put("$date", "2026-11-27T00:00:00Z")));
+        mongo.updateCollectionWithOptions(COLLECTION, new JsonObject().put("_id", "meter-s|2026-11-27T00"),
+                        halfWritten, new io.vertx.ext.mongo.UpdateOptions().setUpsert(true))
+                // WHEN the one-reading batch is redelivered
+                .compose(v -> store.store(List.of(r)))
+                .compose(result -> {
+                    // THEN it is a duplicate
+                    ctx.verify(() -> assertThat(result).isEqualTo(new StoreResult(0, 1)));
+                    return store.usage("meter-s", DAY, DAY.plusSeconds(86_400), UsageStep.HOUR);
+                })
+                .onComplete(ctx.succeeding(hours -> ctx.verify(() -> {
+                    // AND the bucket's totals now count it
+                    assertThat(hours).containsExactly(new UsageBucket(DAY, 321, 1));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     void usageOverASpanLongerThanTheIdLookupLimitIsReadByRange(VertxTestContext ctx) {
         // GIVEN readings 100 days apart
         MeterReading early = reading("meter-r", DAY.plusSeconds(900), 11, 1);
