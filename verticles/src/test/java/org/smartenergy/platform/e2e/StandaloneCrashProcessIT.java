@@ -70,8 +70,7 @@ class StandaloneCrashProcessIT {
     @AfterEach
     void tearDown() throws Exception {
         for (Process process : processes) {
-            process.destroyForcibly();
-            process.waitFor(30, TimeUnit.SECONDS);
+            killWithChildren(process);
         }
         vertx.close().await(10, TimeUnit.SECONDS);
     }
@@ -262,12 +261,22 @@ class StandaloneCrashProcessIT {
 
         /** SIGKILL ({@link Process#destroyForcibly()} on Linux): no shutdown hook, no close of any store. */
         void kill() {
-            process.destroyForcibly();
-            try {
-                process.waitFor(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            killWithChildren(process);
         }
+    }
+
+    /**
+     * SIGKILLs the process, then its child processes (the embedded redis-server), which a killed JVM cannot stop
+     * and which would otherwise outlive the test.
+     */
+    private static void killWithChildren(Process process) {
+        List<ProcessHandle> children = process.descendants().toList();
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        children.forEach(ProcessHandle::destroyForcibly);
     }
 }
