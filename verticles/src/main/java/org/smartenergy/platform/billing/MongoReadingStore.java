@@ -44,9 +44,11 @@ import java.util.Set;
  *
  * <p>Every write addresses a document by {@code _id} alone, so it is an index lookup on MongoDB and on the embedded
  * stand-in alike (mongo-java-server uses an index only for a filter on exactly the index's fields), and its cost does
- * not grow with the data already stored. A batch costs, per hour bucket it touches, one
- * {@code findOneAndUpdate({_id}, {$max: {"readings.<ms>": {e, s, i}, ...}, $setOnInsert: {...}}, upsert, before)},
- * then one unordered bulk of {@code updateOne({_id}, {$max: {total, count, "quarters.QQ"}})}.
+ * not grow with the data already stored. A batch costs, per hour bucket receiving several of its readings, one
+ * {@code findOneAndUpdate({_id}, {$max: {"readings.<ms>": {e, s, i}, ...}, $setOnInsert: {...}}, upsert, before)};
+ * for the buckets receiving one or two, together, one unordered bulk of per-reading {@code $max} updates and one
+ * {@code find} by {@code _id} ({@link #mergeSparse}); then one unordered bulk of
+ * {@code updateOne({_id}, {$max: {total, count, "quarters.QQ"}})}.
  *
  * <p>Why this is exact and idempotent without a guard query:
  * <ul>
@@ -126,11 +128,11 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         // a bucket receiving several readings costs one findOneAndUpdate for all of them; buckets receiving one or
         // two (a fleet of loggers, each sending now and then) go together in one bulk write of one update per
         // reading, so a batch of 500 devices is a few commands instead of 500 round trips
-        List<Future<List<BucketWrite>>> writes = new ArrayList<>();
+        List<Future<Merge>> writes = new ArrayList<>();
         Map<String, List<MeterReading>> sparse = new LinkedHashMap<>();
         byBucket.forEach((id, bucketReadings) -> {
             if (bucketReadings.size() >= MIN_READINGS_FOR_FIND_AND_MODIFY) {
-                writes.add(mergeReadings(id, bucketReadings).map(List::of));
+                writes.add(mergeReadings(id, bucketReadings));
             } else {
                 sparse.put(id, bucketReadings);
             }
@@ -143,14 +145,11 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
                 .compose(all -> {
                     List<BulkOperation> totals = new ArrayList<>(byBucket.size());
                     int stored = 0;
-                    for (Future<List<BucketWrite>> f : writes) {
-                        for (BucketWrite w : f.result()) {
-                            stored += w.newlyStored();
-                            if (w.id() != null) {
-                                totals.add(BulkOperation.createUpdate(new JsonObject().put("_id", w.id()),
-                                        new JsonObject().put("$max", w.totals()), false, false));
-                            }
-                        }
+                    for (Future<Merge> f : writes) {
+                        stored += f.result().newlyStored();
+                        f.result().totals().forEach((id, bucketTotals) -> totals.add(BulkOperation.createUpdate(
+                                new JsonObject().put("_id", id), new JsonObject().put("$max", bucketTotals),
+                                false, false)));
                     }
                     int newlyStored = stored;
                     return mongo.bulkWriteWithOptions(collection, totals, UNORDERED)
@@ -167,9 +166,9 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
      * state after the write, from which their totals are computed like {@link #merged}'s. (The last writer of a
      * bucket reads after its own write, so it sees the final state and its totals win the {@code $max}.)
      *
-     * @return the buckets with their totals, and an entry without id carrying the count of readings changed
+     * @return the readings changed and the totals of those buckets
      */
-    private Future<List<BucketWrite>> mergeSparse(Map<String, List<MeterReading>> buckets) {
+    private Future<Merge> mergeSparse(Map<String, List<MeterReading>> buckets) {
         List<BulkOperation> updates = new ArrayList<>();
         buckets.forEach((id, bucketReadings) -> {
             for (MeterReading r : bucketReadings) {
@@ -192,12 +191,10 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
                                 new JsonObject().put("_id", new JsonObject().put("$in", ids)),
                                 new FindOptions().setFields(ONLY_READINGS))
                         .map(docs -> {
-                            List<BucketWrite> result = new ArrayList<>(docs.size() + 1);
-                            result.add(new BucketWrite(null, changed, null));
-                            for (JsonObject doc : docs) {
-                                result.add(merged(doc.getString("_id"), doc, List.of()));
-                            }
-                            return result;
+                            Map<String, JsonObject> totals = new LinkedHashMap<>();
+                            docs.forEach(doc -> totals.put(doc.getString("_id"),
+                                    merged(doc, List.of()).totals()));
+                            return new Merge(changed, totals);
                         }));
     }
 
@@ -210,11 +207,20 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
                 .put("hourStart", MongoSupport.date(Instant.ofEpochMilli(UsageBuckets.hourStart(ms))));
     }
 
-    /** What merging one bucket's readings did: how many were new, and the totals of the bucket after it. */
-    private record BucketWrite(String id, int newlyStored, JsonObject totals) {
+    /**
+     * What merging readings into buckets did.
+     *
+     * @param newlyStored readings this write stored (or, with a larger copy, changed)
+     * @param totals      per bucket id, its totals after the write, for {@code $max}
+     */
+    private record Merge(int newlyStored, Map<String, JsonObject> totals) {
     }
 
-    private Future<BucketWrite> mergeReadings(String id, List<MeterReading> bucketReadings) {
+    /** One bucket after a write: the readings the write added and the bucket's totals. */
+    private record Merged(int newlyStored, JsonObject totals) {
+    }
+
+    private Future<Merge> mergeReadings(String id, List<MeterReading> bucketReadings) {
         MeterReading first = bucketReadings.get(0);
         JsonObject max = new JsonObject();
         for (MeterReading r : bucketReadings) {
@@ -231,11 +237,14 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
                         ? mongo.findOneAndUpdateWithOptions(collection, filter, update,
                         new FindOptions().setFields(ONLY_READINGS), UPSERT_RETURN_BEFORE)
                         : Future.failedFuture(e))
-                .map(before -> merged(id, before, bucketReadings));
+                .map(before -> {
+                    Merged after = merged(before, bucketReadings);
+                    return new Merge(after.newlyStored(), Map.of(id, after.totals()));
+                });
     }
 
     /** Computes, from the bucket as it was before the write and the readings written, the bucket after it. */
-    private static BucketWrite merged(String id, JsonObject before, List<MeterReading> written) {
+    private static Merged merged(JsonObject before, List<MeterReading> written) {
         JsonObject stored = before == null ? new JsonObject() : before.getJsonObject("readings", new JsonObject());
         Map<Long, long[]> after = new HashMap<>();
         for (String ms : stored.fieldNames()) {
@@ -262,7 +271,7 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         }
         JsonObject totals = new JsonObject().put("total", total).put("count", (long) after.size());
         quarters.forEach((q, mwh) -> totals.put("quarters." + twoDigits(q), mwh));
-        return new BucketWrite(id, newlyStored, totals);
+        return new Merged(newlyStored, totals);
     }
 
     /** Orders two copies of one reading as {@code $max} orders their stored documents: usage, seq, interval. */
@@ -289,12 +298,8 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
             return Future.succeededFuture(List.of());
         }
         // a day bucket starting in [from, to) sums the hours of its whole day
-        Instant first = step == UsageStep.DAY ? from : from.truncatedTo(ChronoUnit.HOURS);
-        Instant last = step == UsageStep.DAY
-                ? to.plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.DAYS)
-                : to;
-        return hourBuckets(deviceId, first.truncatedTo(step == UsageStep.DAY ? ChronoUnit.DAYS : ChronoUnit.HOURS),
-                last, WITHOUT_READINGS)
+        Instant last = step == UsageStep.DAY ? to.plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.DAYS) : to;
+        return hourBuckets(deviceId, from, last, WITHOUT_READINGS)
                 .map(docs -> toBuckets(docs, from, to, step));
     }
 
