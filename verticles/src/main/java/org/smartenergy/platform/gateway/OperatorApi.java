@@ -58,6 +58,11 @@ final class OperatorApi {
     static final int MAX_NAME_LENGTH = 256;
     static final Duration MAX_HOURLY_RANGE = Duration.ofDays(31);
     static final Duration MAX_DAILY_RANGE = Duration.ofDays(366);
+    /** Usage queries lie in the range of a protobuf Timestamp (years 1 to 9999), like the readings themselves. */
+    static final Instant MIN_INSTANT = Instant.parse("0001-01-01T00:00:00Z");
+    static final Instant MAX_INSTANT = Instant.parse("9999-12-31T23:59:59.999999999Z");
+    /** A bill period in a path: a four-digit year and a month. */
+    private static final java.util.regex.Pattern PERIOD = java.util.regex.Pattern.compile("\\d{4}-\\d{2}");
 
     private static final Logger LOG = LoggerFactory.getLogger(OperatorApi.class);
     private static final String OPERATOR = "operator";
@@ -100,6 +105,7 @@ final class OperatorApi {
         router.post("/api/v1/tariffs").handler(BodyHandler.create(false).setBodyLimit(MAX_TARIFF_BODY_BYTES));
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         router.route("/api/*").handler(this::authenticate);
+        router.route("/api/*").handler(OperatorApi::requireJsonBody);
         router.post("/api/v1/devices").handler(requireRole(OperatorTokens.ADMIN)).handler(this::createDevice);
         router.get("/api/v1/devices/:id").handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
                 .handler(this::getDevice);
@@ -115,8 +121,15 @@ final class OperatorApi {
         }
 
         router.route().failureHandler(this::onFailure);
+        // the router's own refusals (a path that cannot be decoded, such as "%ZZ", is a 400 before any route)
+        router.errorHandler(400, ctx -> {
+            LOG.debug("bad request refused by the router [uri: {}]: {}", shorten(ctx.request().uri()),
+                    ctx.failure() == null ? null : ctx.failure().toString());
+            error(ctx, 400, "bad_request", "the request could not be parsed (is the path correctly percent-encoded?)");
+        });
         router.errorHandler(404, ctx -> error(ctx, 404, "not_found", "no such resource"));
         router.errorHandler(405, ctx -> error(ctx, 405, "method_not_allowed", "method not allowed"));
+        router.errorHandler(413, ctx -> error(ctx, 413, "payload_too_large", tooLarge(ctx)));
         return router;
     }
 
@@ -171,15 +184,8 @@ final class OperatorApi {
     // ---------------------------------------------------------------- devices
 
     private void createDevice(RoutingContext ctx) {
-        JsonObject body;
-        try {
-            body = ctx.body().asJsonObject();
-        } catch (DecodeException | ClassCastException e) {
-            error(ctx, 400, "bad_request", "the body must be a JSON object");
-            return;
-        }
+        JsonObject body = jsonObjectBody(ctx, "{\"deviceId\": ..., \"name\": ...}");
         if (body == null) {
-            error(ctx, 400, "bad_request", "the body must be a JSON object {\"deviceId\": ..., \"name\": ...}");
             return;
         }
         Object idValue = body.getValue("deviceId");
@@ -263,6 +269,10 @@ final class OperatorApi {
         if (usageStep == null) {
             throw new GatewayException(GatewayException.Kind.INVALID_ARGUMENT, "step must be hour or day");
         }
+        if (start.isBefore(MIN_INSTANT) || end.isAfter(MAX_INSTANT)) {
+            throw new GatewayException(GatewayException.Kind.INVALID_ARGUMENT,
+                    "from and to must lie between " + MIN_INSTANT + " and " + MAX_INSTANT);
+        }
         if (!start.isBefore(end)) {
             throw new GatewayException(GatewayException.Kind.INVALID_ARGUMENT, "from must be before to");
         }
@@ -343,14 +353,8 @@ final class OperatorApi {
     }
 
     private void createTariff(RoutingContext ctx) {
-        JsonObject body;
-        try {
-            body = ctx.body().asJsonObject();
-        } catch (DecodeException | ClassCastException e) {
-            body = null;
-        }
+        JsonObject body = jsonObjectBody(ctx, "a tariff");
         if (body == null) {
-            error(ctx, 400, "bad_request", "the body must be a tariff JSON object");
             return;
         }
         User operator = ctx.get(OPERATOR);
@@ -442,7 +446,11 @@ final class OperatorApi {
     private void getBill(RoutingContext ctx) {
         YearMonth month;
         try {
-            month = YearMonth.parse(ctx.pathParam("period"));
+            String period = ctx.pathParam("period");
+            if (!PERIOD.matcher(period).matches()) {
+                throw new DateTimeParseException("not yyyy-MM", period, 0);
+            }
+            month = YearMonth.parse(period);
         } catch (DateTimeParseException e) {
             error(ctx, 400, "bad_request", "the period must be yyyy-MM (the month its first day is in), or current");
             return;
@@ -498,7 +506,7 @@ final class OperatorApi {
         }
         int status = ctx.statusCode();
         switch (status) {
-            case 413 -> error(ctx, 413, "payload_too_large", "the body may be at most " + MAX_BODY_BYTES + " bytes");
+            case 413 -> error(ctx, 413, "payload_too_large", tooLarge(ctx));
             case 400 -> error(ctx, 400, "bad_request", "bad request");
             case 401 -> error(ctx, 401, "unauthenticated", "an operator token is required");
             case 403 -> error(ctx, 403, "forbidden", "forbidden");
@@ -510,6 +518,66 @@ final class OperatorApi {
         }
     }
 
+    private static String tooLarge(RoutingContext ctx) {
+        long limit = ctx.request().method() == io.vertx.core.http.HttpMethod.POST
+                && "/api/v1/tariffs".equals(ctx.request().path()) ? MAX_TARIFF_BODY_BYTES : MAX_BODY_BYTES;
+        return "the body may be at most " + limit + " bytes";
+    }
+
+    /**
+     * Refuses a request body that declares a content type other than JSON with 415 (a body without a content type
+     * is read as JSON).
+     */
+    private static void requireJsonBody(RoutingContext ctx) {
+        String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+        if (type == null || ctx.body().length() <= 0 || isJson(type)) {
+            ctx.next();
+            return;
+        }
+        error(ctx, 415, "unsupported_media_type", "the body must be JSON (Content-Type: application/json), was "
+                + shorten(type));
+    }
+
+    private static boolean isJson(String contentType) {
+        String mime = contentType.split(";", 2)[0].trim().toLowerCase(java.util.Locale.ROOT);
+        return mime.equals(JSON) || (mime.startsWith("application/") && mime.endsWith("+json"));
+    }
+
+    /**
+     * @param expected what the object should be, for the message
+     * @return the body as a JSON object, or null after answering 400 with the reason (not JSON, or JSON that is
+     *         not an object)
+     */
+    private static JsonObject jsonObjectBody(RoutingContext ctx, String expected) {
+        String prefix = "the body must be a JSON object (" + expected + ")";
+        if (ctx.body().length() <= 0) {
+            error(ctx, 400, "bad_request", prefix + ", it is empty");
+            return null;
+        }
+        Object value;
+        try {
+            value = io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+        } catch (DecodeException e) {
+            error(ctx, 400, "bad_request", prefix + ", it is not valid JSON: " + shorten(e.getMessage()));
+            return null;
+        }
+        if (value instanceof JsonObject object) {
+            return object;
+        }
+        String was = value instanceof JsonArray ? "an array" : value == null ? "null"
+                : value instanceof String ? "a string" : value instanceof Boolean ? "a boolean" : "a number";
+        error(ctx, 400, "bad_request", prefix + ", was " + was);
+        return null;
+    }
+
+    /** At most 200 characters of a text that came from the caller or a parser. */
+    private static String shorten(String text) {
+        if (text == null) {
+            return null;
+        }
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
+    }
+
     private static void error(RoutingContext ctx, int status, String error, String message) {
         json(ctx, status, new JsonObject().put("error", error).put("message", message));
     }
@@ -518,6 +586,14 @@ final class OperatorApi {
         if (ctx.response().ended() || ctx.response().closed()) {
             return;
         }
-        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON).end(body.encode());
+        ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, JSON);
+        if (status == 413) {
+            // the rest of the body was not read: the connection cannot carry another request, close it once the
+            // answer is out
+            ctx.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+            ctx.response().end(body.encode()).onComplete(ar -> ctx.request().connection().close());
+            return;
+        }
+        ctx.response().end(body.encode());
     }
 }

@@ -111,7 +111,10 @@ public final class TariffRepository {
         return mongo.findWithOptions(TARIFFS, new JsonObject(), options).map(docs -> {
             Map<String, Tariff> latest = new LinkedHashMap<>();
             for (JsonObject doc : docs) {
-                latest.putIfAbsent(doc.getString("tariffId"), tariff(doc));
+                // sorted newest first: only the first document of each id is parsed (and validated)
+                if (!latest.containsKey(doc.getString("tariffId"))) {
+                    latest.put(doc.getString("tariffId"), tariff(doc));
+                }
             }
             return new ArrayList<>(latest.values());
         });

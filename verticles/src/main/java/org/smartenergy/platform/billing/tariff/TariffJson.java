@@ -10,6 +10,8 @@ import org.smartenergy.platform.domain.tariff.EnergyCharge;
 import org.smartenergy.platform.domain.tariff.InvalidTariffException;
 import org.smartenergy.platform.domain.tariff.Rider;
 import org.smartenergy.platform.domain.tariff.Tariff;
+import org.smartenergy.platform.domain.tariff.TariffLimits;
+import org.smartenergy.platform.domain.tariff.TariffValidator;
 import org.smartenergy.platform.domain.tariff.Tax;
 
 import java.math.BigDecimal;
@@ -59,54 +61,71 @@ public final class TariffJson {
     /**
      * Builds a tariff from its JSON form.
      *
+     * <p>Every problem is collected: what is missing, malformed or out of the bounds of {@link TariffLimits} (each
+     * named by its JSON path, e.g. {@code energy.tiers[0].pricePerKwh}), and the rule problems of everything that
+     * could be read, so one answer lists everything wrong with a document. A decimal is checked on its text length
+     * before it is parsed and on its precision and scale after, never expanded or computed with before it passed.
+     *
      * @throws InvalidTariffException naming every problem found
      */
     public static Tariff fromJson(JsonObject json) {
         Reader r = new Reader();
-        String id = r.string(json, "id", true);
-        Integer version = r.integer(json, "version", true);
-        Currency currency = r.get(json, "currency", true, Currency::getInstance, "an ISO 4217 currency code");
-        ZoneId zone = r.get(json, "zone", true, ZoneId::of, "an IANA time zone");
-        JsonObject cycleJson = r.object(json, "billingCycle", true);
+        String id = r.string(json, "", "id", true);
+        Integer version = r.integer(json, "", "version", true);
+        Currency currency = r.get(json, "", "currency", true, Currency::getInstance, "an ISO 4217 currency code");
+        ZoneId zone = r.get(json, "", "zone", true, ZoneId::of, "an IANA time zone");
+        JsonObject cycleJson = r.object(json, "", "billingCycle", true);
         BillingCycle cycle = null;
         if (cycleJson != null) {
-            Integer anchor = r.integer(cycleJson, "anchorDay", true);
+            Integer anchor = r.integer(cycleJson, "billingCycle", "anchorDay", true);
             cycle = anchor == null ? null : new BillingCycle(anchor);
         }
-        JsonObject energyJson = r.object(json, "energy", true);
+        JsonObject energyJson = r.object(json, "", "energy", true);
         EnergyCharge energy = energyJson == null ? null : r.energy(energyJson);
         List<Rider> riders = new ArrayList<>();
-        for (JsonObject o : r.objects(json, "riders")) {
-            String name = r.string(o, "name", true);
-            BigDecimal price = r.decimal(o, "pricePerKwh", true);
-            if (name != null && price != null) {
+        List<JsonObject> riderJson = r.objects(json, "", "riders", TariffLimits.MAX_RIDERS);
+        for (int i = 0; i < riderJson.size(); i++) {
+            JsonObject o = riderJson.get(i);
+            String at = "riders[" + i + "]";
+            String name = o == null ? null : r.string(o, at, "name", true);
+            BigDecimal price = o == null ? null : r.price(o, at, "pricePerKwh", TariffLimits.Kind.SIGNED_PRICE);
+            if (name != null) {
                 riders.add(new Rider(name, price));
             }
         }
-        BigDecimal standing = r.decimal(json, "standingChargePerDay", false);
+        BigDecimal standing = r.decimal(json, "", "standingChargePerDay", false, TariffLimits.Kind.PRICE);
         DemandCharge demand = null;
-        JsonObject demandJson = r.object(json, "demand", false);
+        JsonObject demandJson = r.object(json, "", "demand", false);
         if (demandJson != null) {
-            BigDecimal price = r.decimal(demandJson, "price", true);
-            DemandCharge.Basis basis = r.get(demandJson, "basis", true, DemandCharge.Basis::valueOf,
+            BigDecimal price = r.price(demandJson, "demand", "price", TariffLimits.Kind.PRICE);
+            DemandCharge.Basis basis = r.get(demandJson, "demand", "basis", true, DemandCharge.Basis::valueOf,
                     "PER_KW or PER_KW_PER_DAY");
-            Integer window = r.integer(demandJson, "windowMinutes", false);
-            Set<String> bands = new LinkedHashSet<>(r.strings(demandJson, "bands"));
-            if (price != null && basis != null) {
+            Integer window = r.integer(demandJson, "demand", "windowMinutes", false);
+            Set<String> bands = new LinkedHashSet<>(r.strings(demandJson, "demand", "bands",
+                    TariffLimits.MAX_DEMAND_BANDS));
+            if (basis != null) {
                 demand = new DemandCharge(price, basis, window == null ? DemandCharge.DEFAULT_WINDOW_MINUTES : window,
                         bands);
             }
         }
         List<Tax> taxes = new ArrayList<>();
-        for (JsonObject o : r.objects(json, "taxes")) {
-            String name = r.string(o, "name", true);
-            BigDecimal percent = r.decimal(o, "percent", true);
-            if (name != null && percent != null) {
+        List<JsonObject> taxJson = r.objects(json, "", "taxes", TariffLimits.MAX_TAXES);
+        for (int i = 0; i < taxJson.size(); i++) {
+            JsonObject o = taxJson.get(i);
+            String at = "taxes[" + i + "]";
+            String name = o == null ? null : r.string(o, at, "name", true);
+            BigDecimal percent = o == null ? null : r.price(o, at, "percent", TariffLimits.Kind.PERCENT);
+            if (name != null) {
                 taxes.add(new Tax(name, percent));
             }
         }
         if (!r.problems.isEmpty()) {
-            throw new InvalidTariffException(r.problems);
+            // what could be read is still checked against the rules, so the answer names every problem at once;
+            // values that failed to read were replaced by 0 or left out and take part in no rule
+            List<String> all = new ArrayList<>(r.problems);
+            all.addAll(TariffValidator.ruleProblems(id, version, currency, cycle, r.energyUsable ? energy : null,
+                    riders, standing, demand, taxes));
+            throw new InvalidTariffException(all);
         }
         return new Tariff(id, version, currency, zone, cycle, energy, riders, standing, demand, taxes);
     }
@@ -179,19 +198,24 @@ public final class TariffJson {
                 .put("seasons", seasons);
     }
 
-    /** Reads fields, recording a problem (with the field's path) instead of failing on the first one. */
+    /**
+     * Reads fields, recording a problem (with the field's JSON path) instead of failing on the first one. A price that
+     * is missing or unreadable is reported and read as 0, so that the element it belongs to still takes part in the
+     * rule checks without adding problems of its own.
+     */
     private static final class Reader {
         final List<String> problems = new ArrayList<>();
+        /** false if the energy charge could not be read well enough for its rules to be meaningful */
+        boolean energyUsable = true;
 
         EnergyCharge energy(JsonObject json) {
-            String type = string(json, "type", true);
+            String type = string(json, "energy", "type", true);
             if (type == null) {
                 return null;
             }
             switch (type) {
                 case "flat" -> {
-                    BigDecimal price = decimal(json, "pricePerKwh", true);
-                    return price == null ? null : new EnergyCharge.Flat(price);
+                    return new EnergyCharge.Flat(price(json, "energy", "pricePerKwh", TariffLimits.Kind.PRICE));
                 }
                 case "tiered" -> {
                     Object prorate = json.getValue("prorateThresholds");
@@ -199,122 +223,180 @@ public final class TariffJson {
                         problems.add("energy.prorateThresholds must be true or false");
                     }
                     List<EnergyCharge.Tier> tiers = new ArrayList<>();
-                    for (JsonObject t : objects(json, "tiers")) {
-                        BigDecimal upTo = decimal(t, "upToKwh", false);
-                        BigDecimal price = decimal(t, "pricePerKwh", true);
-                        if (price != null) {
-                            tiers.add(new EnergyCharge.Tier(upTo, price));
+                    List<JsonObject> tierJson = objects(json, "energy", "tiers", TariffLimits.MAX_TIERS);
+                    for (int i = 0; i < tierJson.size(); i++) {
+                        JsonObject t = tierJson.get(i);
+                        if (t == null) {
+                            energyUsable = false;
+                            continue;
                         }
+                        String at = "energy.tiers[" + i + "]";
+                        int before = problems.size();
+                        BigDecimal upTo = decimal(t, at, "upToKwh", false, TariffLimits.Kind.KWH);
+                        if (problems.size() > before) {
+                            // a threshold that cannot be read would make the order checks report nonsense
+                            energyUsable = false;
+                        }
+                        tiers.add(new EnergyCharge.Tier(upTo, price(t, at, "pricePerKwh", TariffLimits.Kind.PRICE)));
                     }
                     return new EnergyCharge.Tiered(tiers, Boolean.TRUE.equals(prorate));
                 }
                 case "timeOfUse" -> {
                     Set<LocalDate> holidays = new LinkedHashSet<>();
-                    for (String h : strings(json, "holidays")) {
-                        LocalDate date = convert("holiday '" + h + "'", h, LocalDate::parse, "a date yyyy-MM-dd");
+                    for (String h : strings(json, "energy", "holidays", TariffLimits.MAX_HOLIDAYS)) {
+                        LocalDate date = convert("energy.holidays '" + shorten(h) + "'", h, LocalDate::parse,
+                                "a date yyyy-MM-dd");
                         if (date != null) {
                             holidays.add(date);
                         }
                     }
                     List<EnergyCharge.Season> seasons = new ArrayList<>();
-                    for (JsonObject s : objects(json, "seasons")) {
-                        String name = string(s, "name", true);
-                        MonthDay from = get(s, "from", true, v -> MonthDay.parse(v, MONTH_DAY), "a month-day MM-dd");
-                        MonthDay to = get(s, "to", true, v -> MonthDay.parse(v, MONTH_DAY), "a month-day MM-dd");
+                    List<JsonObject> seasonJson = objects(json, "energy", "seasons", TariffLimits.MAX_SEASONS);
+                    for (int si = 0; si < seasonJson.size(); si++) {
+                        JsonObject s = seasonJson.get(si);
+                        if (s == null) {
+                            continue;
+                        }
+                        String at = "energy.seasons[" + si + "]";
+                        String name = string(s, at, "name", true);
+                        MonthDay from = get(s, at, "from", true, v -> MonthDay.parse(v, MONTH_DAY), "a month-day MM-dd");
+                        MonthDay to = get(s, at, "to", true, v -> MonthDay.parse(v, MONTH_DAY), "a month-day MM-dd");
                         List<EnergyCharge.Band> bands = new ArrayList<>();
-                        for (JsonObject b : objects(s, "bands")) {
-                            String bandName = string(b, "name", true);
+                        List<JsonObject> bandJson = objects(s, at, "bands", TariffLimits.MAX_BANDS_PER_SEASON);
+                        for (int bi = 0; bi < bandJson.size(); bi++) {
+                            JsonObject b = bandJson.get(bi);
+                            if (b == null) {
+                                continue;
+                            }
+                            String bandAt = at + ".bands[" + bi + "]";
+                            String bandName = string(b, bandAt, "name", true);
                             Set<DayType> dayTypes = EnumSet.noneOf(DayType.class);
-                            for (String d : strings(b, "dayTypes")) {
-                                DayType dayType = convert("day type '" + d + "'", d, DayType::valueOf,
+                            for (String d : strings(b, bandAt, "dayTypes", DayType.values().length)) {
+                                DayType dayType = convert(bandAt + ".dayTypes '" + shorten(d) + "'", d, DayType::valueOf,
                                         "WEEKDAY, WEEKEND or HOLIDAY");
                                 if (dayType != null) {
                                     dayTypes.add(dayType);
                                 }
                             }
-                            LocalTime bandFrom = get(b, "from", true, TariffJson::time, "a local time HH:mm");
-                            LocalTime bandTo = get(b, "to", true, TariffJson::time, "a local time HH:mm");
-                            BigDecimal price = decimal(b, "pricePerKwh", true);
-                            if (bandName != null && bandFrom != null && bandTo != null && price != null) {
+                            LocalTime bandFrom = get(b, bandAt, "from", true, TariffJson::time, "a local time HH:mm");
+                            LocalTime bandTo = get(b, bandAt, "to", true, TariffJson::time, "a local time HH:mm");
+                            BigDecimal price = price(b, bandAt, "pricePerKwh", TariffLimits.Kind.PRICE);
+                            if (bandName != null && bandFrom != null && bandTo != null) {
                                 bands.add(new EnergyCharge.Band(bandName, dayTypes, bandFrom, bandTo, price));
                             }
                         }
                         if (name != null && from != null && to != null) {
                             seasons.add(new EnergyCharge.Season(name, from, to, bands));
+                        } else {
+                            // a season that cannot be placed in the year would make the coverage checks misleading
+                            energyUsable = false;
                         }
                     }
                     return new EnergyCharge.TimeOfUse(seasons, holidays);
                 }
                 default -> {
-                    problems.add("energy.type must be flat, tiered or timeOfUse, was '" + type + "'");
+                    problems.add("energy.type must be flat, tiered or timeOfUse, was '" + shorten(type) + "'");
                     return null;
                 }
             }
         }
 
-        String string(JsonObject json, String field, boolean required) {
+        private static String path(String at, String field) {
+            return at.isEmpty() ? field : at + "." + field;
+        }
+
+        String string(JsonObject json, String at, String field, boolean required) {
             Object value = json.getValue(field);
             if (value == null) {
                 if (required) {
-                    problems.add(field + " is missing");
+                    problems.add(path(at, field) + " is missing");
                 }
                 return null;
             }
             if (!(value instanceof String s)) {
-                problems.add(field + " must be a string, was " + value);
+                problems.add(path(at, field) + " must be a string, was " + shorten(String.valueOf(value)));
                 return null;
             }
             return s;
         }
 
-        Integer integer(JsonObject json, String field, boolean required) {
+        Integer integer(JsonObject json, String at, String field, boolean required) {
             Object value = json.getValue(field);
             if (value == null) {
                 if (required) {
-                    problems.add(field + " is missing");
+                    problems.add(path(at, field) + " is missing");
                 }
                 return null;
             }
             if (value instanceof Integer i) {
                 return i;
             }
-            problems.add(field + " must be a whole number, was " + value);
+            problems.add(path(at, field) + " must be a whole number, was " + shorten(String.valueOf(value)));
             return null;
         }
 
-        BigDecimal decimal(JsonObject json, String field, boolean required) {
+        /** A required price: reported and read as 0 when missing or unreadable. */
+        BigDecimal price(JsonObject json, String at, String field, TariffLimits.Kind kind) {
+            BigDecimal value = decimal(json, at, field, true, kind);
+            return value == null ? BigDecimal.ZERO : value;
+        }
+
+        /**
+         * A decimal: a JSON string (at most {@link TariffLimits#MAX_DECIMAL_TEXT_LENGTH} characters, checked before
+         * it is parsed) or a JSON integer, within the size bounds of {@code kind} (checked on precision and scale).
+         *
+         * @return the value, or null if it is absent or was reported as a problem
+         */
+        BigDecimal decimal(JsonObject json, String at, String field, boolean required, TariffLimits.Kind kind) {
+            String name = path(at, field);
             Object value = json.getValue(field);
             if (value == null) {
                 if (required) {
-                    problems.add(field + " is missing");
+                    problems.add(name + " is missing");
                 }
                 return null;
             }
+            BigDecimal parsed;
             if (value instanceof String s) {
-                try {
-                    return new BigDecimal(s.trim());
-                } catch (NumberFormatException e) {
-                    problems.add(field + " must be a decimal number, was '" + s + "'");
+                if (s.length() > TariffLimits.MAX_DECIMAL_TEXT_LENGTH) {
+                    problems.add(name + " must be a decimal of at most " + TariffLimits.MAX_DECIMAL_TEXT_LENGTH
+                            + " characters, was " + s.length() + " characters");
                     return null;
                 }
+                try {
+                    parsed = new BigDecimal(s.trim());
+                } catch (NumberFormatException e) {
+                    problems.add(name + " must be a decimal number, was '" + s + "'");
+                    return null;
+                }
+            } else if (value instanceof Integer || value instanceof Long) {
+                parsed = BigDecimal.valueOf(((Number) value).longValue());
+            } else if (value instanceof BigInteger b) {
+                // the JSON parser bounds a number's text (1000 digits), so this is cheap; the size check refuses it
+                parsed = new BigDecimal(b);
+            } else if (value instanceof BigDecimal d) {
+                parsed = d;
+            } else if (value instanceof Number n) {
+                String example = Double.isFinite(n.doubleValue()) ? shorten(String.valueOf(value)) : "0.25";
+                problems.add(name + " must be a decimal string such as \"" + example + "\" (a JSON number with a"
+                        + " fraction or an exponent is binary floating point, not exact), was " + value);
+                return null;
+            } else {
+                problems.add(name + " must be a decimal string such as \"0.25\", was " + shorten(String.valueOf(value)));
+                return null;
             }
-            if (value instanceof Integer || value instanceof Long) {
-                return BigDecimal.valueOf(((Number) value).longValue());
+            String size = TariffLimits.sizeProblem(name, parsed, kind);
+            if (size != null) {
+                problems.add(size);
+                return null;
             }
-            if (value instanceof BigInteger b) {
-                return new BigDecimal(b);
-            }
-            if (value instanceof BigDecimal d) {
-                return d;
-            }
-            problems.add(field + " must be a decimal string such as \"" + value
-                    + "\" (a JSON number with a fraction is binary floating point, not exact)");
-            return null;
+            return parsed;
         }
 
-        <T> T get(JsonObject json, String field, boolean required, Function<String, T> parse, String expected) {
-            String s = string(json, field, required);
-            return s == null ? null : convert(field + " '" + s + "'", s, parse, expected);
+        <T> T get(JsonObject json, String at, String field, boolean required, Function<String, T> parse,
+                  String expected) {
+            String s = string(json, at, field, required);
+            return s == null ? null : convert(path(at, field) + " '" + shorten(s) + "'", s, parse, expected);
         }
 
         <T> T convert(String what, String value, Function<String, T> parse, String expected) {
@@ -326,60 +408,80 @@ public final class TariffJson {
             }
         }
 
-        JsonObject object(JsonObject json, String field, boolean required) {
+        JsonObject object(JsonObject json, String at, String field, boolean required) {
             Object value = json.getValue(field);
             if (value == null) {
                 if (required) {
-                    problems.add(field + " is missing");
+                    problems.add(path(at, field) + " is missing");
                 }
                 return null;
             }
             if (value instanceof JsonObject o) {
                 return o;
             }
-            problems.add(field + " must be an object");
+            problems.add(path(at, field) + " must be an object");
             return null;
         }
 
-        List<JsonObject> objects(JsonObject json, String field) {
+        /**
+         * @return the array's elements in order, null in place of an element that is not an object (reported);
+         *         empty if the array is absent, not an array or longer than {@code max} (reported)
+         */
+        List<JsonObject> objects(JsonObject json, String at, String field, int max) {
             List<JsonObject> out = new ArrayList<>();
+            String name = path(at, field);
             Object value = json.getValue(field);
             if (value == null) {
                 return out;
             }
             if (!(value instanceof JsonArray array)) {
-                problems.add(field + " must be an array");
+                problems.add(name + " must be an array");
                 return out;
             }
-            for (Object o : array) {
-                if (o instanceof JsonObject jo) {
+            if (array.size() > max) {
+                problems.add(name + ": at most " + max + " elements, was " + array.size());
+                return out;
+            }
+            for (int i = 0; i < array.size(); i++) {
+                if (array.getValue(i) instanceof JsonObject jo) {
                     out.add(jo);
                 } else {
-                    problems.add(field + " must hold objects, found " + o);
+                    problems.add(name + "[" + i + "] must be an object");
+                    out.add(null);
                 }
             }
             return out;
         }
 
-        List<String> strings(JsonObject json, String field) {
+        List<String> strings(JsonObject json, String at, String field, int max) {
             List<String> out = new ArrayList<>();
+            String name = path(at, field);
             Object value = json.getValue(field);
             if (value == null) {
                 return out;
             }
             if (!(value instanceof JsonArray array)) {
-                problems.add(field + " must be an array of strings");
+                problems.add(name + " must be an array of strings");
                 return out;
             }
-            for (Object o : array) {
-                if (o instanceof String s) {
+            if (array.size() > max) {
+                problems.add(name + ": at most " + max + " elements, was " + array.size());
+                return out;
+            }
+            for (int i = 0; i < array.size(); i++) {
+                if (array.getValue(i) instanceof String s) {
                     out.add(s);
                 } else {
-                    problems.add(field + " must hold strings, found " + o);
+                    problems.add(name + "[" + i + "] must be a string");
                 }
             }
             return out;
         }
+    }
+
+    /** Quotes at most 64 characters of a value in a problem message. */
+    private static String shorten(String value) {
+        return value.length() <= 64 ? value : value.substring(0, 64) + "... (" + value.length() + " characters)";
     }
 
     /** "HH:mm"; "24:00" is accepted as an end time meaning midnight. */

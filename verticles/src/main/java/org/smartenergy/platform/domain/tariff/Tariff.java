@@ -29,6 +29,7 @@ public record Tariff(String id, int version, Currency currency, ZoneId zone, Bil
     public Tariff {
         riders = riders == null ? List.of() : List.copyOf(riders);
         taxes = taxes == null ? List.of() : List.copyOf(taxes);
+        // the bounds of TariffLimits are checked first: an out-of-bounds value takes part in no other check
         standingChargePerDay = standingChargePerDay == null ? BigDecimal.ZERO : standingChargePerDay;
         List<String> problems = TariffValidator.problems(id, version, currency, zone, billingCycle, energy, riders,
                 standingChargePerDay, demand, taxes);
