@@ -223,7 +223,11 @@ public final class TariffJson {
                         problems.add("energy.prorateThresholds must be true or false");
                     }
                     List<EnergyCharge.Tier> tiers = new ArrayList<>();
+                    int beforeTiers = problems.size();
                     List<JsonObject> tierJson = objects(json, "energy", "tiers", TariffLimits.MAX_TIERS);
+                    if (tierJson.isEmpty() && problems.size() > beforeTiers) {
+                        energyUsable = false; // "no tiers" would be a consequence, not a problem of its own
+                    }
                     for (int i = 0; i < tierJson.size(); i++) {
                         JsonObject t = tierJson.get(i);
                         if (t == null) {
@@ -251,7 +255,11 @@ public final class TariffJson {
                         }
                     }
                     List<EnergyCharge.Season> seasons = new ArrayList<>();
+                    int beforeSeasons = problems.size();
                     List<JsonObject> seasonJson = objects(json, "energy", "seasons", TariffLimits.MAX_SEASONS);
+                    if (seasonJson.isEmpty() && problems.size() > beforeSeasons) {
+                        energyUsable = false;
+                    }
                     for (int si = 0; si < seasonJson.size(); si++) {
                         JsonObject s = seasonJson.get(si);
                         if (s == null) {

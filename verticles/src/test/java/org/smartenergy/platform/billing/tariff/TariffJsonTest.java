@@ -95,7 +95,7 @@ class TariffJsonTest {
                 "version is missing",
                 "currency 'EURO' is unknown or malformed: expected an ISO 4217 currency code",
                 "zone 'Europe/Atlantis' is unknown or malformed: expected an IANA time zone",
-                "anchorDay is missing");
+                "billingCycle.anchorDay is missing");
     }
 
     @Test
@@ -104,7 +104,8 @@ class TariffJsonTest {
                 {"id": "x", "version": 1, "currency": "EUR", "zone": "UTC", "billingCycle": {"anchorDay": 1},
                  "energy": {"type": "flat", "pricePerKwh": 0.1}}""");
 
-        assertThat(problems).singleElement().asString().startsWith("pricePerKwh must be a decimal string such as \"0.1\"");
+        assertThat(problems).singleElement().asString()
+                .startsWith("energy.pricePerKwh must be a decimal string such as \"0.1\"");
     }
 
     @Test
@@ -121,6 +122,60 @@ class TariffJsonTest {
         assertThat(problems).contains(
                 "season 'all', WEEKDAY: 00:00-06:00 is not covered by any band (gap)",
                 "standing charge per day must not be negative, was -1");
+    }
+
+    @Test
+    void namesTheRuleProblemsOfEverythingReadableAlongsideTheParseProblems() {
+        // GIVEN a document with an unknown currency and zone (parse problems) and rule violations elsewhere
+        List<String> problems = problemsOf("""
+                {"id": "x", "version": 0, "currency": "EURO", "zone": "Europe/Atlantis", "billingCycle": {"anchorDay": 30},
+                 "energy": {"type": "tiered", "tiers": [{"upToKwh": "100", "pricePerKwh": "1E+999999999"},
+                                                        {"upToKwh": "50", "pricePerKwh": "0.2"},
+                                                        {"pricePerKwh": "-0.3"}]},
+                 "riders": [{"name": "levy", "pricePerKwh": "0.123456789012"}],
+                 "standingChargePerDay": "-0.5",
+                 "demand": {"price": "1", "basis": "PER_KW", "windowMinutes": 7},
+                 "taxes": [{"name": "VAT", "percent": "101"}, {"name": "VAT", "percent": "-1"}]}""");
+
+        // THEN all of them are named in one answer, parse problems first, each bound problem by its JSON path
+        assertThat(problems).containsExactly(
+                "currency 'EURO' is unknown or malformed: expected an ISO 4217 currency code",
+                "zone 'Europe/Atlantis' is unknown or malformed: expected an IANA time zone",
+                "energy.tiers[0].pricePerKwh must have at most 12 digits before the decimal point and 10 after it,"
+                        + " was 1E+999999999",
+                "riders[0].pricePerKwh must have at most 12 digits before the decimal point and 10 after it,"
+                        + " was 0.123456789012",
+                "version must be 1 or more, was 0",
+                "billing cycle anchor day must be 1 to 28, was 30",
+                "tier thresholds out of order: tier 2 (50 kWh) must be above tier 1 (100 kWh)",
+                "tier 3 price must not be negative, was -0.3 (use a rider for a credit)",
+                "standing charge per day must not be negative, was -0.5",
+                "demand window must be a divisor of 60 minutes (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60), was 7",
+                "taxes[0].percent must be 0 to 100, was 101",
+                "tax 'VAT' is listed twice",
+                "tax 'VAT' must not be negative, was -1%");
+    }
+
+    @Test
+    void refusesADecimalTextLongerThanTheBoundBeforeParsingIt() {
+        String huge = "1" + "0".repeat(200_000);
+
+        List<String> problems = problemsOf("""
+                {"id": "x", "version": 1, "currency": "EUR", "zone": "UTC", "billingCycle": {"anchorDay": 1},
+                 "energy": {"type": "flat", "pricePerKwh": "%s"}}""".formatted(huge));
+
+        assertThat(problems).containsExactly(
+                "energy.pricePerKwh must be a decimal of at most 40 characters, was 200001 characters");
+    }
+
+    @Test
+    void refusesListsLongerThanTheirBound() {
+        String tiers = "{\"upToKwh\": \"1\", \"pricePerKwh\": \"0.1\"}, ".repeat(21);
+        List<String> problems = problemsOf("""
+                {"id": "x", "version": 1, "currency": "EUR", "zone": "UTC", "billingCycle": {"anchorDay": 1},
+                 "energy": {"type": "tiered", "tiers": [%s {"pricePerKwh": "0.2"}]}}""".formatted(tiers));
+
+        assertThat(problems).containsExactly("energy.tiers: at most 20 elements, was 22");
     }
 
     @Test

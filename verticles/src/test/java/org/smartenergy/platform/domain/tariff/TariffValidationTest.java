@@ -178,6 +178,58 @@ class TariffValidationTest {
     }
 
     @Test
+    void reportsOutOfBoundsDecimalsByPathWithTheOtherProblemsAndComputesNothingWithThem() {
+        // GIVEN a tariff whose prices would expand to a billion digits, next to ordinary rule violations
+        List<String> problems = problemsOf(() -> tariff()
+                .energy(new EnergyCharge.Tiered(List.of(
+                        new EnergyCharge.Tier(d("1E+999999999"), d("0.10")),
+                        new EnergyCharge.Tier(d("5"), d("-1E-999999999")),
+                        new EnergyCharge.Tier(null, d("0.20"))), false))
+                .anchorDay(29)
+                .standing("-1E+2147483647")
+                .rider("levy", "1E+12")
+                .tax("VAT", "100.0000001")
+                .tax("VAT", "-5")
+                .build());
+
+        // THEN each is named, and an out-of-bounds threshold takes no part in the order check
+        assertThat(problems).containsExactly(
+                "billing cycle anchor day must be 1 to 28, was 29",
+                "energy.tiers[0].upToKwh must have at most 12 digits before the decimal point and 6 after it,"
+                        + " was 1E+999999999",
+                "energy.tiers[1].pricePerKwh must have at most 12 digits before the decimal point and 10 after it,"
+                        + " was -1E-999999999",
+                "riders[0].pricePerKwh must have at most 12 digits before the decimal point and 10 after it,"
+                        + " was 1E+12",
+                "standingChargePerDay must have at most 12 digits before the decimal point and 10 after it,"
+                        + " was -1E+2147483647",
+                "taxes[0].percent must have at most 3 digits before the decimal point and 6 after it,"
+                        + " was 100.0000001",
+                "tax 'VAT' is listed twice",
+                "tax 'VAT' must not be negative, was -5%");
+    }
+
+    @Test
+    void acceptsDecimalsAtTheirBoundsAndRefusesATaxOver100Percent() {
+        Tariff tariff = tariff().energy(flat("999999999999.9999999999")).rider("credit", "-999999999999.9999999999")
+                .standing("0.0000000001").tax("all", "100").build();
+        assertThat(tariff.taxes()).hasSize(1);
+
+        assertThat(problemsOf(() -> tariff().tax("VAT", "100.000001").build()))
+                .containsExactly("taxes[0].percent must be 0 to 100, was 100.000001");
+    }
+
+    @Test
+    void refusesMoreSeasonsOrBandsThanTheBounds() {
+        EnergyCharge.Band[] bands = new EnergyCharge.Band[TariffLimits.MAX_BANDS_PER_SEASON + 1];
+        for (int i = 0; i < bands.length; i++) {
+            bands[i] = allDay("b" + i);
+        }
+        assertThat(problemsOf(() -> tariff().energy(tou(allYear(bands))).build()))
+                .containsExactly("energy.seasons[0].bands: at most 48 bands per season, was 49");
+    }
+
+    @Test
     void refusesBandTimesFinerThanAMinute() {
         assertThatThrownBy(() -> tariff().energy(tou(allYear(
                 band("a", ALL_DAYS, "00:00:30", "12:00", "0.1"),
