@@ -45,7 +45,14 @@ import java.util.function.BooleanSupplier;
  *
  * <p>{@code /api/*} needs {@code Authorization: Bearer <operator JWT>} ({@link OperatorTokens}): no or an invalid
  * token answers 401, a valid one without a fitting role 403. Errors are {@code {"error": ..., "message": ...}}
- * bodies with the status {@link ErrorMapping} assigns.
+ * bodies with the status {@link ErrorMapping} assigns (an invalid tariff adds {@code "problems": [...]}, every
+ * problem at once).
+ *
+ * <p>Hostile input is refused before any work: a body over the limit with 413 and {@code Connection: close} (the
+ * connection is closed after the answer, since the rest of the body was never read); a body that is not JSON, or
+ * JSON that is not an object, with 400 and the reason; a body declared with another content type with 415; a path
+ * that cannot be percent-decoded with 400 (logged at debug); usage instants outside years 1 to 9999 and bill periods
+ * that are not {@code yyyy-MM} with 400. Tariff decimals are bounded by {@code TariffLimits}.
  */
 final class OperatorApi {
 

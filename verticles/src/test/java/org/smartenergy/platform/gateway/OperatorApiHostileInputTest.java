@@ -187,6 +187,20 @@ class OperatorApiHostileInputTest {
         assertNothingStored();
     }
 
+    @Test
+    void aTariffIdThatCannotGoIntoAPathOrHeaderIsRefusedBeforeAnythingIsStored() throws Exception {
+        for (String id : List.of("a\r\nSet-Cookie: x=y", "a/b", "x".repeat(129))) {
+            JsonObject tariff = new JsonObject(flat("\"0.25\"")).put("id", id);
+
+            Response response = postTariff(tariff.encode());
+
+            assertThat(response.status).as(id).isEqualTo(400);
+            assertThat(problems(response)).as(id).containsExactly(
+                    "id must be 1 to 128 characters without control characters, '/', '?', '#' or '%'");
+            assertNothingStored();
+        }
+    }
+
     // ---------------------------------------------------------------- bodies
 
     @Test

@@ -26,7 +26,8 @@ import java.math.BigDecimal;
  * <p>Counts are bounded too, which bounds the work of the coverage checks and of rating one reading:
  * {@value #MAX_SEASONS} seasons, {@value #MAX_BANDS_PER_SEASON} bands per season, {@value #MAX_TIERS} tiers,
  * {@value #MAX_RIDERS} riders, {@value #MAX_TAXES} taxes, {@value #MAX_HOLIDAYS} holidays and
- * {@value #MAX_DEMAND_BANDS} demand bands.
+ * {@value #MAX_DEMAND_BANDS} demand bands. A tariff id has at most {@value #MAX_ID_LENGTH} characters and no
+ * control characters, {@code / ? # %} (it goes into a path and a {@code Location} header).
  */
 public final class TariffLimits {
 
@@ -45,6 +46,8 @@ public final class TariffLimits {
     /** Tax percentages are at most this. */
     public static final BigDecimal MAX_PERCENT = BigDecimal.valueOf(100);
 
+    /** A tariff id is at most this long (and has no control characters, '/', '?', '#' or '%'). */
+    public static final int MAX_ID_LENGTH = 128;
     public static final int MAX_SEASONS = 12;
     public static final int MAX_BANDS_PER_SEASON = 48;
     public static final int MAX_TIERS = 20;

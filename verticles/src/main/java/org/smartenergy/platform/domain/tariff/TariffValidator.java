@@ -62,6 +62,11 @@ public final class TariffValidator {
         List<String> p = new ArrayList<>();
         if (id != null && id.isBlank()) {
             p.add("id is missing");
+        } else if (id != null && (id.length() > TariffLimits.MAX_ID_LENGTH || id.codePoints().anyMatch(
+                c -> Character.isISOControl(c) || c == '/' || c == '?' || c == '#' || c == '%'))) {
+            // the id goes into a path and a Location header: it must survive both unescaped
+            p.add("id must be 1 to " + TariffLimits.MAX_ID_LENGTH
+                    + " characters without control characters, '/', '?', '#' or '%'");
         }
         if (version != null && version < 1) {
             p.add("version must be 1 or more, was " + version);

@@ -18,7 +18,9 @@
  * <h2>Tariff JSON document</h2>
  * Decimal values (prices, thresholds, percentages) are JSON <b>strings</b> such as {@code "0.2512"} (a JSON integer such
  * as {@code 19} is also accepted); a JSON number with a fraction is refused, because it would be read as binary
- * floating point. Prices are in units of the currency (EUR, not cents), any number of decimals.
+ * floating point. Prices are in units of the currency (EUR, not cents). Every decimal is bounded in size (at most 12
+ * digits before the point; at most 10 decimals for prices, 6 for thresholds and percentages; percentages 0 to 100)
+ * and lists in length: see {@link org.smartenergy.platform.domain.tariff.TariffLimits}.
  * <pre>
  * {
  *   "id": "residential-tou-de",          required, not blank
@@ -72,6 +74,9 @@
  * positive, out of order, finer than a mWh, or a bounded last / unbounded middle tier; seasons overlapping or leaving
  * days uncovered; bands overlapping or leaving minutes uncovered (per season and day type), bands with no day type
  * or times finer than a minute; a demand window that does not divide an hour; demand limited to bands that do not
- * exist or on a tariff that is not time-of-use; duplicate tax names.
+ * exist or on a tariff that is not time-of-use; duplicate tax names, a tax over 100 %; any decimal or list outside
+ * the bounds of {@link org.smartenergy.platform.domain.tariff.TariffLimits} (named by its JSON path, e.g.
+ * {@code energy.tiers[0].pricePerKwh}; such a value takes part in no other check). The JSON reader reports what is
+ * missing or malformed and the rule problems of everything it could read together, so one answer names them all.
  */
 package org.smartenergy.platform.domain.tariff;
