@@ -252,29 +252,40 @@ public final class TariffValidator {
     }
 
     private static void checkMinuteCoverage(List<String> p, EnergyCharge.Season season, DayType dayType) {
-        List<List<String>> owners = new ArrayList<>();
+        // one label per minute: null where exactly one band owns it (nothing to report), "" for a gap, the owners'
+        // names for an overlap; names are only built for minutes in trouble, so a valid season costs no strings
+        List<EnergyCharge.Band> bands = season.bands().stream().filter(b -> b.dayTypes().contains(dayType)).toList();
+        String[] labels = new String[MINUTES_PER_DAY];
         for (int m = 0; m < MINUTES_PER_DAY; m++) {
-            List<String> here = new ArrayList<>();
-            for (EnergyCharge.Band band : season.bands()) {
-                if (band.dayTypes().contains(dayType) && band.containsMinute(m)) {
-                    here.add("'" + band.name() + "'");
+            int owners = 0;
+            for (EnergyCharge.Band band : bands) {
+                if (band.containsMinute(m)) {
+                    owners++;
                 }
             }
-            owners.add(here);
+            if (owners == 0) {
+                labels[m] = "";
+            } else if (owners > 1) {
+                List<String> who = new ArrayList<>();
+                for (EnergyCharge.Band band : bands) {
+                    if (band.containsMinute(m)) {
+                        who.add("'" + band.name() + "'");
+                    }
+                }
+                labels[m] = String.join(", ", who);
+            }
         }
         int start = 0;
         while (start < MINUTES_PER_DAY) {
             int end = start;
-            while (end < MINUTES_PER_DAY && owners.get(end).equals(owners.get(start))) {
+            while (end < MINUTES_PER_DAY && java.util.Objects.equals(labels[end], labels[start])) {
                 end++;
             }
-            List<String> who = owners.get(start);
-            String range = clock(start) + "-" + clock(end);
-            String where = "season '" + season.name() + "', " + dayType;
-            if (who.isEmpty()) {
-                p.add(where + ": " + range + " is not covered by any band (gap)");
-            } else if (who.size() > 1) {
-                p.add(where + ": " + range + " is covered by several bands " + String.join(", ", who) + " (overlap)");
+            String label = labels[start];
+            if (label != null) {
+                String where = "season '" + season.name() + "', " + dayType + ": " + clock(start) + "-" + clock(end);
+                p.add(label.isEmpty() ? where + " is not covered by any band (gap)"
+                        : where + " is covered by several bands " + label + " (overlap)");
             }
             start = end;
         }
