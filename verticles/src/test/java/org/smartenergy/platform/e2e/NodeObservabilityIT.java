@@ -117,7 +117,9 @@ class NodeObservabilityIT {
         // GIVEN valid, invalid and resent readings
         String device = "rec-" + System.nanoTime();
         String token = platform.provision(device);
-        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofDays(3));
+        // 200 readings 15 min apart end 50 h after base: 4 days back keeps them all before today, which the
+        // analytics test sums platform-wide (3 days back put the last ones into today after 22:15 UTC)
+        Instant base = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofDays(4));
         List<Reading> readings = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
             readings.add(PlatformHarness.reading(device, base.plus(Duration.ofMinutes(15L * i)), 0.25, i));
