@@ -106,6 +106,7 @@ public final class UsageCache {
     private final Set<String> overflowDays = new java.util.TreeSet<>();
     private final AtomicLong pendingCount = new AtomicLong();
     private boolean repairing;
+    private final int maxPending;
 
     /**
      * @param redis            the Redis API (from {@code RedisAPI.api(Redis.createClient(vertx,
@@ -117,6 +118,13 @@ public final class UsageCache {
      */
     public UsageCache(RedisAPI redis, UsageTotalsSource totals, String keyPrefix, long commandTimeoutMs,
                       MeterRegistry metrics) {
+        this(redis, totals, keyPrefix, commandTimeoutMs, metrics, MAX_PENDING);
+    }
+
+    /** @param maxPending device days remembered for a repair at most (tests lower it to reach the overflow) */
+    UsageCache(RedisAPI redis, UsageTotalsSource totals, String keyPrefix, long commandTimeoutMs,
+               MeterRegistry metrics, int maxPending) {
+        this.maxPending = maxPending;
         this.redis = Objects.requireNonNull(redis, "redis");
         this.totals = Objects.requireNonNull(totals, "totals");
         this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
@@ -186,7 +194,7 @@ public final class UsageCache {
     /** Remembers device days whose cached totals may be missing or behind. */
     private synchronized void remember(Set<DeviceDay> days) {
         for (DeviceDay d : days) {
-            if (pending.size() < MAX_PENDING || pending.contains(d)) {
+            if (pending.size() < maxPending || pending.contains(d)) {
                 pending.add(d);
             } else if (overflowDays.size() < MAX_OVERFLOW_DAYS) {
                 if (overflowDays.add(d.day())) {
@@ -225,14 +233,16 @@ public final class UsageCache {
                     LOG.debug("cache repair waits, Redis does not answer: {}", e.toString());
                     return 0;
                 })
-                .onComplete(ar -> {
+                // the flag is cleared before the returned future completes, so a caller may repair again at once
+                .map(copied -> {
                     synchronized (this) {
                         repairing = false;
                     }
-                    if (ar.result() > 0) {
-                        LOG.info("usage cache repaired [device days: {}, still pending: {}]", ar.result(),
+                    if (copied > 0) {
+                        LOG.info("usage cache repaired [device days: {}, still pending: {}]", copied,
                                 pendingCount.get());
                     }
+                    return copied;
                 });
     }
 
