@@ -36,6 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * blocks the queue) -> {@link ReadingStore#store} (on failure retried with exponential backoff while the delivery is
  * held: valid data is never dead-lettered) -> ack on the channel the delivery came from -> update the
  * {@link UsageCache} (not awaited by the ack). The broker's prefetch bounds how many deliveries are in flight.
+ * Every {@link UsageCache#REPAIR_INTERVAL_MS} ms the cache repairs what failed updates left behind
+ * ({@link UsageCache#repair()}).
  *
  * <p>At-least-once: if the connection drops between store and ack, the broker redelivers and the store counts the
  * readings as duplicates, so totals stay exact.
@@ -78,6 +80,7 @@ public final class BillingVerticle extends VerticleBase {
     private final Set<String> touched = new LinkedHashSet<>();
     private long refreshTimer = -1;
     private long closeTimer = -1;
+    private long repairTimer = -1;
     private boolean refreshing;
     private boolean closing;
     private final String connectionName = "billing-" + UUID.randomUUID();
@@ -152,6 +155,12 @@ public final class BillingVerticle extends VerticleBase {
                 .description("Messages waiting in the dead-letter queue, polled by billing")
                 .register(metrics);
         backlogTimer = vertx.setPeriodic(BACKLOG_POLL_MS, id -> pollBacklog());
+        // copies again what a failed cache update left behind, once Redis answers (a no-op while nothing waits)
+        repairTimer = vertx.setPeriodic(UsageCache.REPAIR_INTERVAL_MS, id -> {
+            if (!stopping && cache.repairPending()) {
+                cache.repair();
+            }
+        });
         if (bills != null) {
             refreshTimer = vertx.setPeriodic(BILL_REFRESH_MS, id -> refreshTouchedBills());
             closeTimer = vertx.setPeriodic(options.closeCheckIntervalMs(), id -> closeDuePeriods());
@@ -376,6 +385,9 @@ public final class BillingVerticle extends VerticleBase {
         }
         if (closeTimer != -1) {
             vertx.cancelTimer(closeTimer);
+        }
+        if (repairTimer != -1) {
+            vertx.cancelTimer(repairTimer);
         }
         if (client == null) {
             return Future.succeededFuture();

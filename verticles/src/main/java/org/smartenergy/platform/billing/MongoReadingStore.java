@@ -393,6 +393,13 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
                 .map(MongoReadingStore::toTotals);
     }
 
+    /** Distinct device ids of the day's buckets (the {@code day} index serves the filter). */
+    @Override
+    public Future<List<String>> devices(String day) {
+        return mongo.distinctWithQuery(collection, "deviceId", String.class.getName(), new JsonObject().put("day", day))
+                .map(ids -> ids.stream().map(String::valueOf).toList());
+    }
+
     private static List<BucketTotals> toTotals(List<JsonObject> docs) {
         Map<DeviceDay, long[]> sums = new LinkedHashMap<>();
         Map<DeviceDay, Map<Integer, Long>> hours = new HashMap<>();

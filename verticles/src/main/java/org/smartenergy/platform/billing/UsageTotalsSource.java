@@ -15,6 +15,17 @@ public interface UsageTotalsSource {
     /** @return the totals of those device days that have a bucket, in no particular order */
     Future<List<BucketTotals>> totals(Set<DeviceDay> days);
 
+    /**
+     * Lists the devices that have readings on a day: what the cache repair re-copies when it could not remember
+     * every device day it failed to write (see {@link UsageCache#repair()}).
+     *
+     * @param day UTC day, yyyy-MM-dd
+     * @return the device ids with a bucket on that day; a source that cannot list them fails
+     */
+    default Future<List<String>> devices(String day) {
+        return Future.failedFuture(new UnsupportedOperationException("this totals source cannot list devices"));
+    }
+
     /** One device on one UTC day (yyyy-MM-dd). */
     record DeviceDay(String deviceId, String day) {
     }

@@ -140,6 +140,7 @@ public final class GatewayVerticle extends VerticleBase {
         listening = false;
         if (ingestion != null) {
             ingestion.flushNow(); // readings batched but not yet sent would otherwise wait for a cancelled timer
+            ingestion.close();
         }
         List<Future<Void>> closes = new ArrayList<>();
         if (grpcServer != null) {

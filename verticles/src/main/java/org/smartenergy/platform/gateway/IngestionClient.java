@@ -18,8 +18,11 @@ import org.smartenergy.platform.ingestion.IngestionBatchCodec;
 import org.smartenergy.proto.v1.Reading;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The gateway's side of the {@link IngestionApi} event-bus contract: forwards readings and returns each one's final
@@ -33,6 +36,13 @@ import java.util.Objects;
  * single-reading reply would, and a failed request (no handler, timeout, {@code ReplyException}) fails every reading
  * in it with that failure. If no ingestion in the cluster serves the batch address (all predate it), the readings
  * are sent one by one to {@link IngestionApi#ADDRESS}.
+ *
+ * <p>On a clustered Vert.x, a batch in flight on an ingestion member that leaves the cluster (crash, SIGKILL,
+ * partition) fails at once with {@code UNAVAILABLE} ("left the cluster") instead of after {@code timeoutMs}
+ * ({@link IngestionMembers}). The event bus does not say which member a request went to: a request is bound to the
+ * members serving ingestion when it was sent, so with several ingestion members, the batches in flight on the
+ * survivors at that moment fail too. Their outcome is then unknown to the logger, which resends them; storage is
+ * idempotent, so a reading that was in fact accepted is stored once.
  *
  * <p>One client per verticle instance; its open batch is confined to that instance's context (a call from another
  * thread is moved onto it). The open batch holds at most {@code maxReadings} readings, and what is in flight is bounded
@@ -60,6 +70,13 @@ final class IngestionClient {
     private List<Promise<Outcome>> openPromises = new ArrayList<>();
     private long timerId = -1;
     private boolean flushQueued;
+    private final Map<Long, InFlight> inFlight = new HashMap<>();
+    private long nextRequestId;
+    private final IngestionMembers members;
+
+    /** A batch request awaiting its reply: its readings' promises and the members it may have gone to. */
+    private record InFlight(List<Promise<Outcome>> promises, Set<String> candidates) {
+    }
 
     /**
      * @param context     the context of the verticle instance that owns this client
@@ -75,6 +92,34 @@ final class IngestionClient {
         this.timeoutMs = timeoutMs;
         this.maxReadings = maxReadings;
         this.maxDelayMs = maxDelayMs;
+        this.members = IngestionMembers.watch(vertx, context, this::memberLeft);
+    }
+
+    /** Stops watching the cluster (the verticle stops). */
+    void close() {
+        if (members != null) {
+            members.close();
+        }
+    }
+
+    /** Fails, on the owning context, every batch in flight that may have gone to the member that left. */
+    private void memberLeft(String nodeId) {
+        GatewayException failure = new GatewayException(GatewayException.Kind.UNAVAILABLE,
+                "the ingestion member holding the reading left the cluster, its outcome is unknown: resend it");
+        int failed = 0;
+        for (var it = inFlight.values().iterator(); it.hasNext(); ) {
+            InFlight request = it.next();
+            if (request.candidates().isEmpty() || request.candidates().contains(nodeId)) {
+                it.remove();
+                for (Promise<Outcome> p : request.promises()) {
+                    failed += p.tryFail(failure) ? 1 : 0;
+                }
+            }
+        }
+        if (failed > 0) {
+            LOG.info("readings in flight failed at once, their ingestion member left [node: {}, readings: {}]",
+                    nodeId, failed);
+        }
     }
 
     /** @param deviceId the authenticated device, already checked to equal the reading's device_id */
@@ -142,8 +187,11 @@ final class IngestionClient {
             promises.forEach(p -> p.tryFail(e)); // a bug: ErrorMapping reports INTERNAL
             return;
         }
+        long requestId = nextRequestId++;
+        inFlight.put(requestId, new InFlight(promises, members == null ? Set.of() : members.serving()));
         eventBus.<Object>request(IngestionApi.BATCH_ADDRESS, body, new DeliveryOptions().setSendTimeout(timeoutMs))
                 .onComplete(ar -> {
+                    inFlight.remove(requestId);
                     if (ar.succeeded()) {
                         complete(promises, ar.result());
                     } else if (ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
@@ -151,7 +199,15 @@ final class IngestionClient {
                         // answers, or fails with NO_HANDLERS as well
                         LOG.debug("no handler for batch requests, forwarding {} readings one by one", readings.size());
                         for (int i = 0; i < readings.size(); i++) {
-                            forwardSingle(devices.get(i), readings.get(i)).onComplete(promises.get(i));
+                            Promise<Outcome> promise = promises.get(i);
+                            // try*: a promise may already have failed because its member left the cluster
+                            forwardSingle(devices.get(i), readings.get(i)).onComplete(single -> {
+                                if (single.succeeded()) {
+                                    promise.tryComplete(single.result());
+                                } else {
+                                    promise.tryFail(single.cause());
+                                }
+                            });
                         }
                     } else {
                         promises.forEach(p -> p.tryFail(ar.cause()));

@@ -145,8 +145,9 @@ public final class Node {
         if (redisNeeded || roles.contains(Role.GATEWAY)) {
             redis = Redis.createClient(vertx, redisSettings.toRedisOptions());
         }
-        // the gateway only reads cached bills (falling back to MongoDB): Redis is not part of its readiness
-        health = new NodeHealth(vertx, roles, rabbit.uri(), mongo, redisNeeded ? redis : null);
+        // each backing service has its own check and gauge; which of them decide readiness depends on the roles
+        // (NodeHealth): Redis, a cache, never does, and storage does not on a node that takes in readings
+        health = new NodeHealth(vertx, roles, rabbit.uri(), mongo, redis, metrics);
         Future<Void> chain = startManagementServer();
         BillService bills = null;
         if (store != null) {
@@ -266,6 +267,9 @@ public final class Node {
             if (redis != null) {
                 redis.close();
             }
+            if (health != null) {
+                health.close();
+            }
             return Future.join(closes).<Void>mapEmpty();
         }).onComplete(ar -> LOG.info("node stopped"));
     }
@@ -280,9 +284,9 @@ public final class Node {
         return metrics;
     }
 
-    /** @return the node's readiness: every backing service its roles need is reachable */
+    /** @return the node's readiness, as {@code /health/ready} answers it (see {@link NodeHealth}) */
     public Future<Boolean> ready() {
-        return health.ready().map(r -> Boolean.TRUE.equals(r.getUp()));
+        return health.isReady();
     }
 
     /** @return the roles this node runs */

@@ -149,4 +149,124 @@ class UsageCacheTest {
                     ctx.completeNow();
                 })));
     }
+
+    @Test
+    void totalsOfAFailedUpdateAreCopiedAgainOnceRedisAnswers(Vertx vertx, VertxTestContext ctx) {
+        // GIVEN a cache whose Redis fails every command, and a store holding 0.75 kWh for the day
+        Switchable switchable = new Switchable(client);
+        UsageCache outage = new UsageCache(RedisAPI.api(switchable), stub, prefix(), 2_000, metrics);
+        truth.set(List.of(new BucketTotals(device, "2026-11-27", 750_000, 3, Map.of(10, 750_000L))));
+        // the client's connection is opened first, so its set-up does not count against a command's timeout
+        redis.ping(List.of())
+                .compose(pong -> {
+                    switchable.down = true;
+                    return outage.update(List.of(reading(T, 250_000, 1)));
+                })
+                .compose(v -> {
+                    // THEN the day waits for a repair, which does nothing while Redis does not answer
+                    ctx.verify(() -> assertThat(outage.repairPending()).isTrue());
+                    return outage.repair();
+                })
+                .compose(copied -> {
+                    ctx.verify(() -> {
+                        assertThat(copied).isZero();
+                        assertThat(outage.repairPending()).isTrue();
+                    });
+                    // WHEN Redis answers again
+                    switchable.down = false;
+                    return outage.repair();
+                })
+                .compose(copied -> {
+                    ctx.verify(() -> assertThat(copied).isEqualTo(1));
+                    return Future.all(hget(cache.dayKey(device), "2026-11-27"),
+                            hget(cache.hourKey(device), "2026-11-27T10"));
+                })
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    // THEN the stored totals are in Redis, the repair is counted and nothing waits any more
+                    assertThat((String) all.resultAt(0)).isEqualTo("0.750000");
+                    assertThat((String) all.resultAt(1)).isEqualTo("0.750000");
+                    assertThat(metrics.counter(UsageCache.REPAIRS_METRIC).count()).isEqualTo(1.0);
+                    assertThat(outage.repairPending()).isFalse();
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void deviceDaysBeyondTheRepairBoundAreRepairedThroughTheirDay(Vertx vertx, VertxTestContext ctx) {
+        // GIVEN a repair bound of one device day and two devices whose update of the same day fails
+        String other = "meter-" + UUID.randomUUID();
+        Map<String, Long> stored = Map.of(device, 400_000L, other, 600_000L);
+        UsageTotalsSource store = new UsageTotalsSource() {
+            @Override
+            public Future<List<BucketTotals>> totals(java.util.Set<DeviceDay> days) {
+                return Future.succeededFuture(days.stream().map(d -> new BucketTotals(d.deviceId(), d.day(),
+                        stored.get(d.deviceId()), 1, Map.of(10, stored.get(d.deviceId())))).toList());
+            }
+
+            @Override
+            public Future<List<String>> devices(String day) {
+                return Future.succeededFuture(List.copyOf(stored.keySet()));
+            }
+        };
+        Switchable switchable = new Switchable(client);
+        UsageCache outage = new UsageCache(RedisAPI.api(switchable), store, prefix(), 2_000, metrics, 1);
+        redis.ping(List.of())
+                .compose(pong -> {
+                    switchable.down = true;
+                    return outage.update(List.of(reading(T, 1, 1), new MeterReading(other, T, 1, 1, 900)));
+                })
+                .compose(v -> {
+                    // WHEN Redis answers again and the repair runs
+                    switchable.down = false;
+                    return outage.repair();
+                })
+                .compose(copied -> {
+                    ctx.verify(() -> assertThat(copied).as("device days copied").isGreaterThanOrEqualTo(2));
+                    return Future.all(hget(cache.dayKey(device), "2026-11-27"),
+                            hget(cache.dayKey(other), "2026-11-27"));
+                })
+                .eventually(() -> redis.del(List.of(cache.dayKey(other), cache.hourKey(other))))
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    // THEN both devices' totals are in Redis: the one beyond the bound through its day's device list
+                    assertThat((String) all.resultAt(0)).isEqualTo("0.400000");
+                    assertThat((String) all.resultAt(1)).isEqualTo("0.600000");
+                    assertThat(outage.repairPending()).isFalse();
+                    ctx.completeNow();
+                })));
+    }
+
+    /** The key prefix of {@link #cache}, so the repaired keys are those the tear-down deletes. */
+    private String prefix() {
+        return cache.latestKey("x").substring(0, cache.latestKey("x").indexOf("device:{"));
+    }
+
+    /** A Redis client whose commands fail while {@link #down} is set. */
+    private static final class Switchable implements Redis {
+        private final Redis delegate;
+        volatile boolean down;
+
+        Switchable(Redis delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Future<io.vertx.redis.client.RedisConnection> connect() {
+            return delegate.connect();
+        }
+
+        @Override
+        public Future<Void> close() {
+            return Future.succeededFuture();
+        }
+
+        @Override
+        public Future<io.vertx.redis.client.Response> send(io.vertx.redis.client.Request command) {
+            return down ? Future.failedFuture(new java.io.IOException("Connection refused")) : delegate.send(command);
+        }
+
+        @Override
+        public Future<List<io.vertx.redis.client.Response>> batch(List<io.vertx.redis.client.Request> commands) {
+            return down ? Future.failedFuture(new java.io.IOException("Connection refused")) : delegate.batch(commands);
+        }
+    }
 }

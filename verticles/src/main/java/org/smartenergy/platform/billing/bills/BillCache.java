@@ -8,8 +8,11 @@ import io.vertx.redis.client.RedisAPI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,6 +22,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Only a cache: no method ever fails. A Redis error or timeout is logged, counted in {@value #ERRORS_METRIC} and
  * answered as a miss, and the caller computes the bill from MongoDB. Entries expire after {@value #TTL_SECONDS} s so
  * a device that stopped sending does not keep a stale copy forever.
+ *
+ * <p>After an outage: a bill that could not be written leaves the previous copy in Redis (if Redis kept it), older
+ * than MongoDB. The devices of failed writes are remembered (at most {@value #MAX_STALE}) and, at the next command
+ * Redis answers, their entries are deleted ({@value #EVICT_CHUNK} per command), so readers miss and compute the bill
+ * from MongoDB until billing writes it again. A device beyond the bound keeps its stale copy until its next bill
+ * write or the expiry.
  */
 public final class BillCache {
 
@@ -31,6 +40,11 @@ public final class BillCache {
     private final String keyPrefix;
     private final long commandTimeoutMs;
     private final Counter errors;
+    static final int MAX_STALE = 100_000;
+    static final int EVICT_CHUNK = 500;
+    // guarded by `this`
+    private final Set<String> stale = new LinkedHashSet<>();
+    private boolean evicting;
 
     /**
      * @param keyPrefix        {@code billing.redisKeyPrefix}
@@ -55,7 +69,16 @@ public final class BillCache {
         return redis.set(List.of(key(deviceId), bill.encode(), "EX", Long.toString(TTL_SECONDS)))
                 .timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
                 .<Void>mapEmpty()
-                .recover(e -> failed("put", deviceId, e));
+                .onSuccess(v -> {
+                    synchronized (this) {
+                        stale.remove(deviceId);
+                    }
+                    evictStale();
+                })
+                .recover(e -> {
+                    remember(deviceId);
+                    return failed("put", deviceId, e);
+                });
     }
 
     /** @return the cached current bill, or null on a miss, an unreadable entry or a Redis failure */
@@ -63,6 +86,7 @@ public final class BillCache {
         return redis.get(key(deviceId))
                 .timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
                 .map(response -> response == null ? null : new JsonObject(response.toString()))
+                .onSuccess(v -> evictStale())
                 .recover(e -> failed("get", deviceId, e));
     }
 
@@ -72,6 +96,45 @@ public final class BillCache {
                 .timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
                 .<Void>mapEmpty()
                 .recover(e -> failed("evict", deviceId, e));
+    }
+
+    private synchronized void remember(String deviceId) {
+        if (stale.size() < MAX_STALE) {
+            stale.add(deviceId);
+        }
+    }
+
+    /** Deletes the entries of devices whose bill write failed, a chunk per call, one call at a time. */
+    private void evictStale() {
+        List<String> devices = new ArrayList<>();
+        synchronized (this) {
+            if (evicting || stale.isEmpty()) {
+                return;
+            }
+            evicting = true;
+            for (var it = stale.iterator(); it.hasNext() && devices.size() < EVICT_CHUNK; ) {
+                devices.add(it.next());
+                it.remove();
+            }
+        }
+        redis.del(devices.stream().map(this::key).toList())
+                .timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
+                .onComplete(ar -> {
+                    boolean more;
+                    synchronized (this) {
+                        evicting = false;
+                        if (ar.failed()) {
+                            stale.addAll(devices);
+                        }
+                        more = ar.succeeded() && !stale.isEmpty();
+                    }
+                    if (ar.succeeded()) {
+                        LOG.info("stale cached bills evicted after a Redis failure [devices: {}]", devices.size());
+                    }
+                    if (more) {
+                        evictStale();
+                    }
+                });
     }
 
     private <T> Future<T> failed(String operation, String deviceId, Throwable e) {

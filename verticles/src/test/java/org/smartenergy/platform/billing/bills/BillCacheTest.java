@@ -1,0 +1,115 @@
+package org.smartenergy.platform.billing.bills;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.smartenergy.platform.billing.RedisSettings;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link BillCache} against the real Redis on 127.0.0.1:6379 behind a switch that makes every command fail, as
+ * during an outage in which Redis keeps its data.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
+class BillCacheTest {
+
+    private Redis client;
+    private Switchable redis;
+    private BillCache cache;
+    private String device;
+
+    @BeforeEach
+    void setUp(Vertx vertx) {
+        client = Redis.createClient(vertx, RedisSettings.DEFAULTS.toRedisOptions());
+        redis = new Switchable(client);
+        cache = new BillCache(RedisAPI.api(redis), "sep-test:" + UUID.randomUUID() + ":", 500,
+                new SimpleMeterRegistry());
+        device = "meter-" + UUID.randomUUID();
+    }
+
+    @AfterEach
+    void tearDown(VertxTestContext ctx) {
+        RedisAPI.api(client).del(List.of(cache.key(device)))
+                .eventually(() -> client.close())
+                .onComplete(ctx.succeedingThenComplete());
+    }
+
+    @Test
+    void aBillNotWrittenDuringAnOutageHasItsOlderCopyDroppedOnceRedisAnswers(Vertx vertx, VertxTestContext ctx) {
+        // GIVEN Redis holds the device's bill of 10 kWh
+        cache.put(device, new JsonObject().put("energyKwh", "10"))
+                .compose(v -> {
+                    // WHEN the write of its 12 kWh bill fails (Redis unreachable, keeping its data)
+                    redis.down = true;
+                    return cache.put(device, new JsonObject().put("energyKwh", "12"));
+                })
+                .compose(v -> {
+                    // AND Redis answers again (a read of another device)
+                    redis.down = false;
+                    return cache.get("other-" + device);
+                })
+                .compose(v -> awaitMiss(vertx, 50))
+                .onComplete(ctx.succeeding(bill -> ctx.verify(() -> {
+                    // THEN the 10 kWh copy is gone: readers compute the bill from MongoDB instead of reading it
+                    assertThat(bill).isNull();
+                    ctx.completeNow();
+                })));
+    }
+
+    /** Reads the device's entry until it is gone (the eviction runs after the command that succeeded). */
+    private Future<JsonObject> awaitMiss(Vertx vertx, int attempts) {
+        return cache.get(device).compose(bill -> bill == null || attempts == 0
+                ? Future.succeededFuture(bill)
+                : vertx.timer(20, TimeUnit.MILLISECONDS).compose(v -> awaitMiss(vertx, attempts - 1)));
+    }
+
+    /** A Redis client whose commands fail while {@link #down} is set. */
+    private static final class Switchable implements Redis {
+        private final Redis delegate;
+        volatile boolean down;
+
+        Switchable(Redis delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Future<RedisConnection> connect() {
+            return delegate.connect();
+        }
+
+        @Override
+        public Future<Void> close() {
+            return Future.succeededFuture();
+        }
+
+        @Override
+        public Future<Response> send(Request command) {
+            return down ? Future.failedFuture(new IOException("Connection refused")) : delegate.send(command);
+        }
+
+        @Override
+        public Future<List<Response>> batch(List<Request> commands) {
+            return down ? Future.failedFuture(new IOException("Connection refused")) : delegate.batch(commands);
+        }
+    }
+}
