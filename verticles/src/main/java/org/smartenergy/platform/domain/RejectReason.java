@@ -10,6 +10,8 @@ public enum RejectReason {
     USAGE_NEGATIVE("usage_negative"),
     USAGE_IMPLAUSIBLE("usage_implausible"),
     TIMESTAMP_MISSING("timestamp_missing"),
+    /** Not a valid {@code google.protobuf.Timestamp}: nanos outside [0, 999999999] or seconds outside 0001..9999. */
+    TIMESTAMP_INVALID("timestamp_invalid"),
     TIMESTAMP_IN_FUTURE("timestamp_future"),
     TIMESTAMP_TOO_OLD("timestamp_too_old"),
     INTERVAL_INVALID("interval_invalid"),

@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place where failures become gRPC statuses and HTTP codes.
  *
- * <p>Client errors ({@link GatewayException} kinds, {@link DeviceExistsException}) and the ingestion contract's
+ * <p>Client errors ({@link GatewayException} kinds, {@link DeviceExistsException}, {@link GrpcProtocolException}
+ * with the status grpc-java gives that input) and the ingestion contract's
  * transient failures ({@link ReplyException} with {@link IngestionApi#FAILURE_UNAVAILABLE} /
  * {@link IngestionApi#FAILURE_OVERLOADED}, no handlers, timeout) are mapped deliberately. Anything else is a bug or
  * an unclassified dependency failure: it is logged with its stack trace and reported as INTERNAL / 500 with a generic
@@ -42,6 +43,14 @@ public final class ErrorMapping {
     public static Mapped map(Throwable failure) {
         if (failure instanceof GatewayException ge) {
             return forKind(ge.kind(), ge.getMessage());
+        }
+        if (failure instanceof GrpcProtocolException pe) {
+            // broken framing or an undecodable message: the status grpc-java gives the same input
+            return new Mapped(pe.status(), 400, "bad_request", pe.getMessage());
+        }
+        if (failure instanceof io.vertx.grpc.common.CodecException) {
+            // a message vertx-grpc's decoder could not parse (calls that let vertx-grpc decode, e.g. BillingService)
+            return new Mapped(GrpcStatus.INTERNAL, 400, "bad_request", "Invalid protobuf byte sequence");
         }
         if (failure instanceof BillingNotFoundException nf) {
             return forKind(GatewayException.Kind.NOT_FOUND, nf.getMessage());

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerOptions;
 import org.smartenergy.platform.billing.ReadingStore;
 import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.device.DeviceRegistry;
@@ -105,8 +106,12 @@ public final class GatewayVerticle extends VerticleBase {
                 : DeviceAuthenticator.create(devices, options);
         ingestion = new IngestionClient(vertx, context, options.ingestionTimeoutMs(),
                 options.ingestionBatchMaxReadings(), options.ingestionBatchMaxDelayMs());
-        GrpcServer grpc = GrpcServer.server(vertx);
-        new ReadingCalls(authenticator, ingestion, gatewayMetrics, options.maxUnackedPerStream()).bind(grpc);
+        GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(GrpcEdge.MAX_MESSAGE_SIZE));
+        // every forward completes within the ingestion timeout (plus the batch delay): the backstop for a stream
+        // waiting for its outcomes before an error status
+        long drainTimeoutMs = options.ingestionTimeoutMs() + options.ingestionBatchMaxDelayMs() + 1_000;
+        new ReadingCalls(vertx, authenticator, ingestion, gatewayMetrics, options.maxUnackedPerStream(),
+                drainTimeoutMs).bind(grpc);
         if (bills != null) {
             new BillCalls(authenticator, bills, gatewayMetrics).bind(grpc);
         }
@@ -117,7 +122,8 @@ public final class GatewayVerticle extends VerticleBase {
         grpcServer = vertx.createHttpServer(new HttpServerOptions()
                         .setHost(options.host())
                         .setPort(options.grpcPort()))
-                .requestHandler(grpc);
+                // frame and encoding checks vertx-grpc 5.0.7 lacks, before its deframer (see GrpcEdge)
+                .requestHandler(GrpcEdge.guard(grpc));
         // plain HTTP/1.1: a JSON API gains nothing from h2c, and the JDK HttpClient's h2c upgrade against this
         // server was seen to hang a request indefinitely
         httpServer = vertx.createHttpServer(new HttpServerOptions()

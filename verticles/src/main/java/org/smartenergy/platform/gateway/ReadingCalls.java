@@ -1,11 +1,16 @@
 package org.smartenergy.platform.gateway;
 
+import com.google.protobuf.Timestamp;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
+import org.smartenergy.platform.domain.ReadingValidator;
+import org.smartenergy.platform.domain.ValidationResult;
 import org.smartenergy.proto.v1.MeterGatewayGrpcService;
 import org.smartenergy.proto.v1.Reading;
 import org.smartenergy.proto.v1.ReadingAck;
@@ -18,6 +23,15 @@ import java.util.Objects;
  * The device-facing gRPC calls of {@code energy.v1.MeterGateway}: authenticate once per call, check each reading's
  * device against the token's, forward to ingestion, answer with acks or a status ({@link ErrorMapping}).
  *
+ * <p>Messages are read raw ({@code messageHandler}) and decoded by {@link GrpcEdge#decodeReading}, so an undecodable
+ * message ends the call with a status and a message rather than vertx-grpc's bare cancel. Before a reading is
+ * forwarded, the checks that need no rules ({@link ReadingValidator#checkWellFormed}: device_id present, timestamp
+ * present and a valid protobuf Timestamp) are answered here, so such a reading is never handed to ingestion.
+ *
+ * <p>A stream that must end with an error status (another device's reading, a transient ingestion failure,
+ * overload, a broken message) first stops reading, then waits for the outcomes of the readings already handed to
+ * ingestion and writes their acks, and only then sends the status; the wait is bounded by {@code drainTimeoutMs}.
+ *
  * <p>Every callback of one call runs on the event loop of the connection, so per-call state needs no locking.
  */
 final class ReadingCalls {
@@ -27,17 +41,25 @@ final class ReadingCalls {
     private static final String STREAM = "StreamReadings";
     private static final Logger LOG = LoggerFactory.getLogger(ReadingCalls.class);
 
+    private final Vertx vertx;
     private final DeviceAuthenticator authenticator;
     private final IngestionClient ingestion;
     private final GatewayMetrics metrics;
     private final int maxUnacked;
+    private final long drainTimeoutMs;
 
-    ReadingCalls(DeviceAuthenticator authenticator, IngestionClient ingestion, GatewayMetrics metrics,
-                 int maxUnackedPerStream) {
+    /**
+     * @param drainTimeoutMs how long a stream that must end with an error waits for the outcomes of readings already
+     *                       forwarded (every forward completes within the ingestion timeout; this is the backstop)
+     */
+    ReadingCalls(Vertx vertx, DeviceAuthenticator authenticator, IngestionClient ingestion, GatewayMetrics metrics,
+                 int maxUnackedPerStream, long drainTimeoutMs) {
+        this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.ingestion = Objects.requireNonNull(ingestion, "ingestion");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.maxUnacked = maxUnackedPerStream;
+        this.drainTimeoutMs = drainTimeoutMs;
     }
 
     void bind(GrpcServer server) {
@@ -62,11 +84,16 @@ final class ReadingCalls {
         // nothing is read before the caller is authenticated
         request.pause();
         Promise<Reading> received = Promise.promise();
-        request.handler(received::tryComplete);
+        request.messageHandler(message -> {
+            try {
+                received.tryComplete(GrpcEdge.decodeReading(message));
+            } catch (GrpcProtocolException e) {
+                received.tryFail(e);
+            }
+        });
         request.endHandler(v -> received.tryFail(
                 new GatewayException(GatewayException.Kind.INVALID_ARGUMENT, "the call carried no reading")));
-        request.invalidMessageHandler(invalid -> received.tryFail(
-                new GatewayException(GatewayException.Kind.INVALID_ARGUMENT, "malformed reading")));
+        request.invalidMessageHandler(invalid -> received.tryFail(GrpcEdge.tooLarge(invalid)));
         // a client cancel (or a reset) means nobody waits for the answer any more
         boolean[] cancelled = {false};
         request.errorHandler(error -> {
@@ -74,6 +101,10 @@ final class ReadingCalls {
             received.tryFail(new GatewayException(GatewayException.Kind.UNAVAILABLE, "call cancelled"));
         });
         request.exceptionHandler(t -> {
+            if (t instanceof GrpcProtocolException broken) {
+                received.tryFail(broken);
+                return;
+            }
             cancelled[0] = true;
             received.tryFail(new GatewayException(GatewayException.Kind.UNAVAILABLE, "call cancelled"));
         });
@@ -98,10 +129,16 @@ final class ReadingCalls {
     }
 
     private Future<ReadingAck> forwardOne(String deviceId, Reading reading) {
-        if (!deviceId.equals(reading.getDeviceId())) {
+        if (isOtherDevice(deviceId, reading)) {
             LOG.debug("reading for another device refused [deviceId: {}, readingDeviceId: {}, seq: {}]",
                     deviceId, reading.getDeviceId(), reading.getSeq());
             return Future.failedFuture(permissionDenied(reading));
+        }
+        ValidationResult.Invalid malformed = wellFormed(reading);
+        if (malformed != null) {
+            LOG.debug("rejected reading [deviceId: {}, seq: {}]: {}", deviceId, reading.getSeq(), malformed.message());
+            return Future.failedFuture(
+                    new GatewayException(GatewayException.Kind.INVALID_ARGUMENT, malformed.message()));
         }
         return ingestion.forward(deviceId, reading).compose(outcome -> {
             if (outcome.accepted()) {
@@ -118,7 +155,7 @@ final class ReadingCalls {
     /**
      * One StreamReadings call. Flow control: at most {@code maxUnacked} readings are forwarded and unanswered; at that
      * many the request is paused and it resumes when half of them are answered. It is also paused while the
-     * response's write queue is full, until it drains.
+     * response's write queue is full, until it drains, and from the moment the stream must end with an error.
      */
     private final class StreamCall {
 
@@ -129,6 +166,9 @@ final class ReadingCalls {
         private boolean halfClosed;
         /** The call is over (status sent or client gone): nothing more is written. */
         private boolean finished;
+        /** Non-null once the stream must end with this failure: no reading is taken any more. */
+        private Throwable closing;
+        private long drainTimer = -1;
         private boolean pausedForUnacked;
         private boolean pausedForWrites;
         private boolean paused;
@@ -141,12 +181,17 @@ final class ReadingCalls {
         void start() {
             request.pause();
             paused = true;
-            request.handler(this::onReading);
+            request.messageHandler(this::onMessage);
             request.endHandler(v -> onHalfClose());
-            request.invalidMessageHandler(invalid -> finish(
-                    new GatewayException(GatewayException.Kind.INVALID_ARGUMENT, "malformed reading")));
+            request.invalidMessageHandler(invalid -> fail(GrpcEdge.tooLarge(invalid)));
             request.errorHandler(error -> onCancel("error " + error));
-            request.exceptionHandler(t -> onCancel(t.toString()));
+            request.exceptionHandler(t -> {
+                if (t instanceof GrpcProtocolException broken) {
+                    fail(broken);
+                } else {
+                    onCancel(t.toString());
+                }
+            });
             response.exceptionHandler(t -> onCancel(t.toString()));
             response.drainHandler(v -> {
                 pausedForWrites = false;
@@ -154,64 +199,100 @@ final class ReadingCalls {
             });
             authenticator.authenticate(request.headers().get(AUTHORIZATION))
                     .onSuccess(id -> {
-                        if (finished) {
+                        if (finished || closing != null) {
                             return;
                         }
                         deviceId = id;
                         LOG.debug("stream opened [deviceId: {}]", id);
                         updatePause();
                     })
-                    .onFailure(this::finish);
+                    .onFailure(this::fail);
         }
 
-        private void onReading(Reading reading) {
-            if (finished || deviceId == null) {
-                // after the status, or (impossible: paused until then) before authentication
+        private void onMessage(GrpcMessage message) {
+            if (finished || closing != null || deviceId == null) {
+                // after the status or while ending, or (impossible: paused until then) before authentication
+                return;
+            }
+            Reading reading;
+            try {
+                reading = GrpcEdge.decodeReading(message);
+            } catch (GrpcProtocolException e) {
+                fail(e);
                 return;
             }
             try {
-                if (!deviceId.equals(reading.getDeviceId())) {
-                    LOG.debug("reading for another device ends the stream [deviceId: {}, readingDeviceId: {},"
-                            + " seq: {}]", deviceId, reading.getDeviceId(), reading.getSeq());
-                    finish(permissionDenied(reading));
-                    return;
-                }
-                unacked++;
-                if (unacked >= maxUnacked && !pausedForUnacked) {
-                    pausedForUnacked = true;
-                    updatePause();
-                }
-                ingestion.forward(deviceId, reading).onComplete(ar -> {
-                    unacked--;
-                    if (ar.succeeded()) {
-                        onOutcome(reading, ar.result());
-                    } else {
-                        finish(ar.cause());
-                    }
-                });
+                onReading(reading);
             } catch (RuntimeException e) {
-                finish(e);
+                fail(e);
             }
         }
 
-        private void onOutcome(Reading reading, IngestionClient.Outcome outcome) {
-            if (finished) {
+        private void onReading(Reading reading) {
+            if (isOtherDevice(deviceId, reading)) {
+                LOG.debug("reading for another device ends the stream [deviceId: {}, readingDeviceId: {},"
+                        + " seq: {}]", deviceId, reading.getDeviceId(), reading.getSeq());
+                fail(permissionDenied(reading));
                 return;
             }
-            ReadingAck ack;
+            ValidationResult.Invalid malformed = wellFormed(reading);
+            if (malformed != null) {
+                // answered here, never forwarded; the stream goes on
+                LOG.debug("rejected reading [deviceId: {}, seq: {}]: {}", deviceId, reading.getSeq(),
+                        malformed.message());
+                write(ack(reading, ReadingAck.Outcome.REJECTED, malformed.message()));
+                updatePause();
+                return;
+            }
+            unacked++;
+            if (unacked >= maxUnacked && !pausedForUnacked) {
+                pausedForUnacked = true;
+                updatePause();
+            }
+            ingestion.forward(deviceId, reading).onComplete(ar -> {
+                unacked--;
+                if (finished) {
+                    return;
+                }
+                if (ar.succeeded()) {
+                    writeOutcome(reading, ar.result());
+                } else {
+                    fail(ar.cause());
+                }
+                settle();
+            });
+        }
+
+        private void writeOutcome(Reading reading, IngestionClient.Outcome outcome) {
             if (outcome.accepted()) {
-                ack = ack(reading, ReadingAck.Outcome.ACCEPTED, "");
+                write(ack(reading, ReadingAck.Outcome.ACCEPTED, ""));
             } else {
                 LOG.debug("rejected reading [deviceId: {}, seq: {}]: {}", deviceId, reading.getSeq(),
                         outcome.reason());
-                ack = ack(reading, ReadingAck.Outcome.REJECTED, outcome.reason());
+                write(ack(reading, ReadingAck.Outcome.REJECTED, outcome.reason()));
             }
-            response.write(ack);
             if (pausedForUnacked && unacked <= maxUnacked / 2) {
                 pausedForUnacked = false;
             }
+        }
+
+        private void write(ReadingAck ack) {
+            response.write(ack);
             if (response.writeQueueFull()) {
                 pausedForWrites = true;
+            }
+        }
+
+        /** After an outcome: end the stream if that was the last one it waited for, else adjust flow control. */
+        private void settle() {
+            if (finished) {
+                return;
+            }
+            if (closing != null) {
+                if (unacked == 0) {
+                    finish(closing);
+                }
+                return;
             }
             updatePause();
             if (halfClosed && unacked == 0) {
@@ -221,22 +302,48 @@ final class ReadingCalls {
 
         private void onHalfClose() {
             halfClosed = true;
-            if (unacked == 0 && deviceId != null) {
+            if (closing == null && unacked == 0 && deviceId != null) {
                 finish(null);
             }
+        }
+
+        /**
+         * The stream must end with {@code failure}: take no more readings, deliver the outcomes of those already
+         * forwarded, then send the status (at the latest after {@code drainTimeoutMs}).
+         */
+        private void fail(Throwable failure) {
+            if (finished || closing != null) {
+                return;
+            }
+            closing = failure;
+            if (unacked == 0) {
+                finish(failure);
+                return;
+            }
+            LOG.debug("stream ending, waiting for the outcomes of forwarded readings [deviceId: {}, unacked: {}]: {}",
+                    deviceId, unacked, failure.toString());
+            updatePause();
+            drainTimer = vertx.setTimer(drainTimeoutMs, id -> {
+                drainTimer = -1;
+                if (!finished) {
+                    LOG.debug("outcomes not all in before the status [deviceId: {}, unacked: {}]", deviceId, unacked);
+                    finish(closing);
+                }
+            });
         }
 
         private void onCancel(String why) {
             if (!finished) {
                 LOG.debug("stream cancelled by the client [deviceId: {}, unacked: {}]: {}", deviceId, unacked, why);
                 finished = true;
+                cancelDrainTimer();
                 metrics.callEnded(STREAM, GrpcStatus.CANCELLED);
                 setPaused(false);
             }
         }
 
         private void updatePause() {
-            setPaused(!finished && (deviceId == null || pausedForUnacked || pausedForWrites));
+            setPaused(!finished && (deviceId == null || closing != null || pausedForUnacked || pausedForWrites));
         }
 
         private void setPaused(boolean pause) {
@@ -257,12 +364,20 @@ final class ReadingCalls {
             }
         }
 
+        private void cancelDrainTimer() {
+            if (drainTimer != -1) {
+                vertx.cancelTimer(drainTimer);
+                drainTimer = -1;
+            }
+        }
+
         /** Ends the call: OK when {@code failure} is null, its mapped status otherwise. */
         private void finish(Throwable failure) {
             if (finished) {
                 return;
             }
             finished = true;
+            cancelDrainTimer();
             if (failure == null) {
                 LOG.debug("stream completed [deviceId: {}]", deviceId);
                 metrics.callEnded(STREAM, GrpcStatus.OK);
@@ -276,6 +391,17 @@ final class ReadingCalls {
     }
 
     // ---------------------------------------------------------------- shared
+
+    /** A non-empty device_id that is not the token's device (an empty one is an invalid reading, not another's). */
+    private static boolean isOtherDevice(String deviceId, Reading reading) {
+        return !reading.getDeviceId().isEmpty() && !deviceId.equals(reading.getDeviceId());
+    }
+
+    private static ValidationResult.Invalid wellFormed(Reading reading) {
+        Timestamp timestamp = reading.getTimestamp();
+        return ReadingValidator.checkWellFormed(reading.getDeviceId(), reading.hasTimestamp(),
+                timestamp.getSeconds(), timestamp.getNanos());
+    }
 
     private void endWithFailure(String method, GrpcServerResponse<Reading, ReadingAck> response, Throwable failure) {
         ErrorMapping.Mapped mapped = ErrorMapping.map(failure);

@@ -27,8 +27,6 @@ import org.smartenergy.platform.queue.ReadingBatchCodec;
 import org.smartenergy.proto.v1.Reading;
 
 import java.time.Clock;
-import java.time.DateTimeException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
@@ -322,16 +320,9 @@ public class IngestionVerticle extends VerticleBase {
                     "device_id does not name the device the caller authenticated as");
             return;
         }
-        Instant timestamp;
-        try {
-            timestamp = reading.hasTimestamp()
-                    ? Instant.ofEpochSecond(reading.getTimestamp().getSeconds(), reading.getTimestamp().getNanos())
-                    : null;
-        } catch (DateTimeException | ArithmeticException e) {
-            reject(reply, reading, RejectReason.MALFORMED, "timestamp is out of range");
-            return;
-        }
-        ValidationResult result = validator.validate(reading.getDeviceId(), timestamp, reading.getUsageKwh(),
+        // the raw Timestamp fields go to the validator: converting first could throw or normalise nanos >= 1e9
+        ValidationResult result = validator.validate(reading.getDeviceId(), reading.hasTimestamp(),
+                reading.getTimestamp().getSeconds(), reading.getTimestamp().getNanos(), reading.getUsageKwh(),
                 reading.getSeq(), Integer.toUnsignedLong(reading.getIntervalSeconds()));
         if (result instanceof ValidationResult.Invalid invalid) {
             reject(reply, reading, invalid.reason(), invalid.message());

@@ -102,6 +102,60 @@ class ReadingValidatorTest {
     }
 
     @Test
+    void emptyOrMissingDeviceIdIsReportedAsRequired() {
+        for (String id : new String[] {null, ""}) {
+            ValidationResult.Invalid invalid = (ValidationResult.Invalid) validate(id, TS, 1, 900);
+            assertThat(invalid.reason()).isEqualTo(RejectReason.DEVICE_ID_INVALID);
+            assertThat(invalid.message()).isEqualTo("device_id is required");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {-1, 1_000_000_000, Integer.MIN_VALUE, Integer.MAX_VALUE})
+    void rejectsTimestampNanosOutsideTheProtobufRangeInsteadOfNormalisingThem(int nanos) {
+        // WHEN the raw Timestamp carries nanos outside [0, 999999999] (Instant.ofEpochSecond would carry them over)
+        ValidationResult result = VALIDATOR.validate("m", true, TS.getEpochSecond(), nanos, 1, 7, 900);
+        // THEN it is rejected as an invalid timestamp, naming the field
+        assertRejected(result, RejectReason.TIMESTAMP_INVALID);
+        assertThat(((ValidationResult.Invalid) result).message()).startsWith("timestamp.nanos must be 0 to 999999999");
+    }
+
+    @Test
+    void acceptsTheNanosBoundsOfAProtobufTimestamp() {
+        assertValid(VALIDATOR.validate("m", true, TS.getEpochSecond(), 0, 1, 7, 900));
+        assertThat(assertValid(VALIDATOR.validate("m", true, TS.getEpochSecond(), 999_999_999, 1, 7, 900))
+                .timestamp()).isEqualTo(TS.plusMillis(999));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {-62_135_596_801L, 253_402_300_800L, Long.MIN_VALUE, Long.MAX_VALUE})
+    void rejectsTimestampSecondsOutsideYearsOneToNineThousandNineHundredNinetyNine(long seconds) {
+        // WHEN seconds lie outside [0001-01-01, 9999-12-31] (Long.MIN/MAX would overflow an Instant or millis)
+        ValidationResult result = VALIDATOR.validate("m", true, seconds, 0, 1, 7, 900);
+        // THEN a rejection naming the range, not an exception
+        assertRejected(result, RejectReason.TIMESTAMP_INVALID);
+        assertThat(((ValidationResult.Invalid) result).message()).startsWith("timestamp.seconds must be");
+    }
+
+    @Test
+    void timestampsAtTheEdgesOfTheProtobufRangeAreWellFormedButOutsideTheWindow() {
+        assertRejected(VALIDATOR.validate("m", true, ReadingValidator.MIN_TIMESTAMP_SECONDS, 0, 1, 7, 900),
+                RejectReason.TIMESTAMP_TOO_OLD);
+        assertRejected(VALIDATOR.validate("m", true, ReadingValidator.MAX_TIMESTAMP_SECONDS, 999_999_999, 1, 7, 900),
+                RejectReason.TIMESTAMP_IN_FUTURE);
+    }
+
+    @Test
+    void wellFormednessIsCheckedBeforeTheRules() {
+        // GIVEN a reading with negative usage AND an invalid timestamp: the malformed timestamp is what is reported
+        assertRejected(VALIDATOR.validate("m", true, TS.getEpochSecond(), -1, -5, 7, 900),
+                RejectReason.TIMESTAMP_INVALID);
+        assertThat(ReadingValidator.checkWellFormed("m", true, TS.getEpochSecond(), 5)).isNull();
+        assertThat(ReadingValidator.checkWellFormed("m", false, 0, 0).reason())
+                .isEqualTo(RejectReason.TIMESTAMP_MISSING);
+    }
+
+    @Test
     void acceptsTimestampUpToTheFutureSkewAndRejectsBeyond() {
         // GIVEN the default skew of 5 minutes
         assertValid(validate("m", NOW.plus(Duration.ofMinutes(5)), 1, 900));

@@ -204,7 +204,14 @@ class PlatformEndToEndIT {
                 PlatformHarness.reading(device, now.plus(Duration.ofHours(2)), 1.0, 5),
                 PlatformHarness.reading(device, now.minus(Duration.ofDays(400)), 1.0, 6),
                 PlatformHarness.reading(device, now, 1.0, 7).toBuilder().clearTimestamp().build(),
-                PlatformHarness.reading(device, now, 1.0, 8).toBuilder().setIntervalSeconds(100_000).build());
+                PlatformHarness.reading(device, now, 1.0, 8).toBuilder().setIntervalSeconds(100_000).build(),
+                // not a valid protobuf Timestamp (nanos used to be carried over into the next second and accepted)
+                PlatformHarness.reading(device, now, 1.0, 9).toBuilder().setTimestamp(com.google.protobuf.Timestamp
+                        .newBuilder().setSeconds(now.getEpochSecond()).setNanos(1_000_000_000)).build(),
+                PlatformHarness.reading(device, now, 1.0, 10).toBuilder().setTimestamp(com.google.protobuf.Timestamp
+                        .newBuilder().setSeconds(253_402_300_800L)).build(),
+                // an empty device_id is an invalid reading, not another device's (stream goes on)
+                PlatformHarness.reading("", now, 1.0, 11));
 
         // THEN unary calls fail with INVALID_ARGUMENT and a reason, stream readings get REJECTED acks with a reason
         for (Reading r : invalid) {

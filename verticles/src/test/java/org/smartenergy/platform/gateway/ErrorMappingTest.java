@@ -31,6 +31,17 @@ class ErrorMappingTest {
     }
 
     @Test
+    void protocolFailuresKeepTheirStatusAndMessage() {
+        ErrorMapping.Mapped unimplemented = ErrorMapping.map(
+                new GrpcProtocolException(GrpcStatus.UNIMPLEMENTED, "Can't find decompressor for x"));
+        assertThat(unimplemented.grpcStatus()).isEqualTo(GrpcStatus.UNIMPLEMENTED);
+        assertThat(unimplemented.message()).isEqualTo("Can't find decompressor for x");
+        ErrorMapping.Mapped codec = ErrorMapping.map(new io.vertx.grpc.common.CodecException("bad bytes"));
+        assertThat(codec.grpcStatus()).isEqualTo(GrpcStatus.INTERNAL);
+        assertThat(codec.message()).isEqualTo("Invalid protobuf byte sequence");
+    }
+
+    @Test
     void anythingElseIsInternalAndNeverUnknown() {
         ErrorMapping.Mapped mapped = ErrorMapping.map(new IllegalStateException("bug"));
         assertThat(mapped.grpcStatus()).isEqualTo(GrpcStatus.INTERNAL);

@@ -153,6 +153,10 @@ class IngestionVerticleIT {
                 RejectReason.TIMESTAMP_MISSING, () -> send(reading("m", null, 1, 1, 900)),
                 RejectReason.TIMESTAMP_IN_FUTURE, () -> send(reading("m", now.plus(Duration.ofMinutes(10)), 1, 1, 900)),
                 RejectReason.TIMESTAMP_TOO_OLD, () -> send(reading("m", now.minus(Duration.ofDays(91)), 1, 1, 900)),
+                // nanos 1e9 used to be carried over into the next second by Instant.ofEpochSecond and accepted
+                RejectReason.TIMESTAMP_INVALID, () -> send(reading("m", now, 1, 1, 900).toBuilder()
+                        .setTimestamp(Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(1_000_000_000))
+                        .build()),
                 RejectReason.INTERVAL_INVALID, () -> send(reading("m", now, 1, 1, 86_401)),
                 RejectReason.MALFORMED, () -> request(Buffer.buffer("not a protobuf \u00ff\u00ff\u00ff"
                         .getBytes(StandardCharsets.ISO_8859_1)), "m"));
