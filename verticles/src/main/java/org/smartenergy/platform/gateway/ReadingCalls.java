@@ -397,10 +397,15 @@ final class ReadingCalls {
         return !reading.getDeviceId().isEmpty() && !deviceId.equals(reading.getDeviceId());
     }
 
-    private static ValidationResult.Invalid wellFormed(Reading reading) {
+    /** @return the reading's well-formedness problem (counted as a rejection), or null */
+    private ValidationResult.Invalid wellFormed(Reading reading) {
         Timestamp timestamp = reading.getTimestamp();
-        return ReadingValidator.checkWellFormed(reading.getDeviceId(), reading.hasTimestamp(),
-                timestamp.getSeconds(), timestamp.getNanos());
+        ValidationResult.Invalid malformed = ReadingValidator.checkWellFormed(reading.getDeviceId(),
+                reading.hasTimestamp(), timestamp.getSeconds(), timestamp.getNanos());
+        if (malformed != null) {
+            metrics.rejected(malformed.reason());
+        }
+        return malformed;
     }
 
     private void endWithFailure(String method, GrpcServerResponse<Reading, ReadingAck> response, Throwable failure) {

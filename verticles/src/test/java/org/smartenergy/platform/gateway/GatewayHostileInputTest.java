@@ -284,6 +284,11 @@ class GatewayHostileInputTest {
         assertThat(ack(collector, 1).getOutcome()).isEqualTo(ReadingAck.Outcome.ACCEPTED);
         assertThat(ack(collector, 5).getOutcome()).isEqualTo(ReadingAck.Outcome.ACCEPTED);
         assertThat(gateway.ingestion.received).extracting(Reading::getSeq).containsExactly(1L, 5L);
+        // AND the gateway counted its three refusals where ingestion counts its own
+        assertThat(gateway.meters.get("energy.readings.rejected").tag("reason", "timestamp_invalid").counter()
+                .count()).isEqualTo(2.0);
+        assertThat(gateway.meters.get("energy.readings.rejected").tag("reason", "device_id").counter()
+                .count()).isEqualTo(1.0);
     }
 
     @Test
