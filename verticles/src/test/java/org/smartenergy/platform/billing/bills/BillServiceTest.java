@@ -88,7 +88,9 @@ class BillServiceTest {
                 new MongoReadingStore(mongoB, "usage_hours"), null, clock, Duration.ofHours(48));
         await(store.init().compose(v -> tariffs.init()).compose(v -> new BillRepository(mongoA).init()));
         await(tariffs.create(FLAT, clock.instant()));
-        await(tariffs.assign(DEVICE, "flat-de", null, clock.instant()));
+        // supplied from the start of January (the clock is 5 January): the whole month is billed
+        await(nodeA.assign(DEVICE, await(tariffs.latest("flat-de")), null,
+                Instant.parse("2025-12-31T23:00:00Z")));
     }
 
     @AfterEach
