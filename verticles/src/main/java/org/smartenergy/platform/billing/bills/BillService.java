@@ -321,22 +321,32 @@ public final class BillService {
      * @return the number of bills this call issued
      */
     public Future<Integer> closeDue(String deviceId) {
-        return supply(deviceId).compose(supply -> {
-            Instant now = clock.instant();
-            List<SupplyPeriod> due = new ArrayList<>();
-            for (SupplyPeriod p : periods(supply)) {
-                if (!now.isBefore(p.period().endInstant(p.tariff().zone()).plus(grace))) {
-                    due.add(p);
-                }
+        return tariffs.assignment(deviceId).compose(assignment -> {
+            if (assignment == null) {
+                return Future.failedFuture(new BillingNotFoundException(
+                        "device '" + deviceId + "' has no tariff assigned"));
             }
-            List<SupplyPeriod> last = due.subList(Math.max(0, due.size() - MAX_CATCH_UP_PERIODS), due.size());
-            Future<Integer> chain = Future.succeededFuture(0);
-            for (SupplyPeriod p : last) {
-                chain = chain.compose(n -> issueIfAbsent(deviceId, p.tariff(), p.period())
-                        .map(issued -> issued ? n + 1 : n));
-            }
-            return chain;
+            // a supply ended on the day it began leaves no segment: nothing to close, not a failure
+            return assignment.segments().isEmpty() ? Future.succeededFuture(0)
+                    : supply(assignment).compose(supply -> closeDue(deviceId, supply));
         });
+    }
+
+    private Future<Integer> closeDue(String deviceId, Supply supply) {
+        Instant now = clock.instant();
+        List<SupplyPeriod> due = new ArrayList<>();
+        for (SupplyPeriod p : periods(supply)) {
+            if (!now.isBefore(p.period().endInstant(p.tariff().zone()).plus(grace))) {
+                due.add(p);
+            }
+        }
+        List<SupplyPeriod> last = due.subList(Math.max(0, due.size() - MAX_CATCH_UP_PERIODS), due.size());
+        Future<Integer> chain = Future.succeededFuture(0);
+        for (SupplyPeriod p : last) {
+            chain = chain.compose(n -> issueIfAbsent(deviceId, p.tariff(), p.period())
+                    .map(issued -> issued ? n + 1 : n));
+        }
+        return chain;
     }
 
     private Future<Boolean> issueIfAbsent(String deviceId, Tariff tariff, BillingPeriod period) {

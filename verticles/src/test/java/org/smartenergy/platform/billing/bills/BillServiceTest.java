@@ -347,6 +347,21 @@ class BillServiceTest {
                 .hasMessageContaining("future");
     }
 
+    @Test
+    void aSupplyEndedOnTheDayItBeganLeavesNothingToBillOrClose() {
+        // GIVEN a device given the tariff and ended on 5 January (both at 11:00 Berlin: one day, no whole day)
+        String device = "meter-short";
+        clock.set(Instant.parse("2026-01-05T10:00:00Z"));
+        await(nodeA.assign(device, await(tariffs.latest("flat-de")), null, null));
+        await(nodeA.endSupply(device, null));
+
+        // THEN it has no running bill, and closing, also much later, issues nothing and does not fail
+        assertThatThrownBy(() -> await(nodeA.current(device))).isInstanceOf(BillingNotFoundException.class);
+        clock.set(Instant.parse("2026-03-03T00:00:00Z"));
+        assertThat(await(nodeA.closeDue(device))).isZero();
+        assertThat(await(nodeA.issued(device, 10))).isEmpty();
+    }
+
     /** Each charge line as "kind quantity x unit price = amount". */
     private static List<String> lines(JsonObject bill) {
         List<String> out = new ArrayList<>();
