@@ -470,11 +470,17 @@ final class OperatorApi {
         if (!(value instanceof String text) || text.length() > 64) {
             throw new IllegalArgumentException("must be an ISO-8601 instant such as \"2026-01-15T00:00:00Z\"");
         }
+        Instant instant;
         try {
-            return Instant.parse(text);
+            instant = Instant.parse(text);
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("must be an ISO-8601 instant such as \"2026-01-15T00:00:00Z\"");
         }
+        // beyond what a local date can hold the zone conversion would throw; no billing is that old anyway
+        if (instant.isBefore(Instant.EPOCH)) {
+            throw new IllegalArgumentException("must not be before 1970-01-01T00:00:00Z");
+        }
+        return instant;
     }
 
     private static <T> Future<T> supplyRejection(Throwable e) {

@@ -148,6 +148,8 @@ class TariffApiIT {
         HttpResponse<String> malformed = put(path, new JsonObject().put("tariffId", id).put("effectiveFrom", "soon"));
         assertThat(malformed.statusCode()).isEqualTo(400);
         assertThat(new JsonObject(malformed.body()).getString("message")).contains("effectiveFrom");
+        assertThat(put(path, new JsonObject().put("tariffId", id)
+                .put("effectiveFrom", "-1000000000-01-01T00:00:00Z")).statusCode()).isEqualTo(400);
         assertThat(get("/api/v1/devices/" + device + "/bills/current", 404).getString("error"))
                 .isEqualTo("not_found");
 

@@ -248,7 +248,8 @@ public final class BillService {
                             }
                         }
                     }
-                    Segment changed = tariff == null ? current.endingOn(day) : new Segment(tariff.id(), pinned, day, null);
+                    Segment changed = tariff == null ? current.endingOn(day)
+                            : new Segment(tariff.id(), pinned, day, null);
                     if (tariff != null) {
                         next.add(changed);
                     }
