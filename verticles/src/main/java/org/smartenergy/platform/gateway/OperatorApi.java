@@ -17,6 +17,7 @@ import org.smartenergy.platform.billing.ReadingStore;
 import org.smartenergy.platform.billing.bills.BillJson;
 import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.billing.bills.BillingNotFoundException;
+import org.smartenergy.platform.billing.bills.AssignmentRejectedException;
 import org.smartenergy.platform.billing.tariff.TariffJson;
 import org.smartenergy.platform.domain.tariff.InvalidTariffException;
 import org.smartenergy.platform.domain.tariff.Tariff;
@@ -346,6 +347,8 @@ final class OperatorApi {
                 .handler(this::getTariff);
         router.put("/api/v1/devices/:id/tariff").handler(requireRole(OperatorTokens.ADMIN))
                 .handler(this::assignTariff);
+        router.delete("/api/v1/devices/:id/tariff").handler(requireRole(OperatorTokens.ADMIN))
+                .handler(this::endSupply);
         router.get("/api/v1/devices/:id/bills").handler(requireRole(OperatorTokens.ADMIN, OperatorTokens.VIEWER))
                 .handler(this::listBills);
         // before ":period", which would otherwise take "current"
@@ -420,22 +423,84 @@ final class OperatorApi {
         if (body == null || !(body.getValue("tariffId") instanceof String tariffId) || tariffId.isBlank()
                 || (body.getValue("version") != null && !(body.getValue("version") instanceof Integer))) {
             error(ctx, 400, "bad_request",
-                    "the body must be {\"tariffId\": \"...\"} with an optional whole \"version\" to pin");
+                    "the body must be {\"tariffId\": \"...\"} with an optional whole \"version\" to pin"
+                            + " and an optional \"effectiveFrom\" instant");
             return;
         }
         Integer pinned = body.getInteger("version");
+        Instant effective;
+        try {
+            effective = effectiveInstant(body.getValue("effectiveFrom"));
+        } catch (IllegalArgumentException e) {
+            error(ctx, 400, "bad_request", "effectiveFrom " + e.getMessage());
+            return;
+        }
         existingDevice(deviceId)
                 .compose(device -> existingTariff(tariffId, pinned))
-                .compose(tariff -> bills.tariffs().assign(deviceId, tariffId, pinned, bills.clock().instant())
-                        .compose(v -> bills.evictCache(deviceId))
-                        .map(tariff))
-                .onSuccess(tariff -> {
-                    LOG.info("tariff assigned [deviceId: {}, tariffId: {}, pinnedVersion: {}]", deviceId, tariffId,
-                            pinned);
-                    json(ctx, 200, new JsonObject().put("deviceId", deviceId).put("tariffId", tariffId)
-                            .put("version", pinned).put("effectiveVersion", tariff.version()));
+                .compose(tariff -> bills.assign(deviceId, tariff, pinned, effective)
+                        .compose(segment -> bills.evictCache(deviceId).map(segment))
+                        .map(segment -> new JsonObject().put("deviceId", deviceId).put("tariffId", tariffId)
+                                .put("version", pinned).put("effectiveVersion", tariff.version())
+                                .put("effectiveFrom", segment.from().toString())))
+                .recover(OperatorApi::supplyRejection)
+                .onSuccess(answer -> {
+                    LOG.info("tariff assigned [deviceId: {}, tariffId: {}, pinnedVersion: {}, from: {}]", deviceId,
+                            tariffId, pinned, answer.getString("effectiveFrom"));
+                    json(ctx, 200, answer);
                 })
                 .onFailure(ctx::fail);
+    }
+
+    private void endSupply(RoutingContext ctx) {
+        String deviceId = ctx.pathParam("id");
+        Instant effective;
+        try {
+            effective = effectiveInstant(ctx.request().getParam("effectiveTo"));
+        } catch (IllegalArgumentException e) {
+            error(ctx, 400, "bad_request", "effectiveTo " + e.getMessage());
+            return;
+        }
+        existingDevice(deviceId)
+                .compose(device -> bills.endSupply(deviceId, effective))
+                .compose(segment -> bills.evictCache(deviceId).map(segment))
+                .recover(OperatorApi::supplyRejection)
+                .onSuccess(segment -> {
+                    LOG.info("supply ended [deviceId: {}, tariffId: {}, to: {}]", deviceId, segment.tariffId(),
+                            segment.to());
+                    json(ctx, 200, new JsonObject().put("deviceId", deviceId).put("tariffId", segment.tariffId())
+                            .put("effectiveTo", segment.to().toString()));
+                })
+                .onFailure(ctx::fail);
+    }
+
+    /** An ISO-8601 instant ({@code 2026-01-15T00:00:00Z}) or null for "now". */
+    private static Instant effectiveInstant(Object value) {
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof String text) || text.length() > 64) {
+            throw new IllegalArgumentException("must be an ISO-8601 instant such as \"2026-01-15T00:00:00Z\"");
+        }
+        Instant instant;
+        try {
+            instant = Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("must be an ISO-8601 instant such as \"2026-01-15T00:00:00Z\"");
+        }
+        // beyond what a local date can hold the zone conversion would throw; no billing is that old anyway
+        if (instant.isBefore(Instant.EPOCH)) {
+            throw new IllegalArgumentException("must not be before 1970-01-01T00:00:00Z");
+        }
+        return instant;
+    }
+
+    private static <T> Future<T> supplyRejection(Throwable e) {
+        if (e instanceof AssignmentRejectedException rejected) {
+            return Future.failedFuture(new GatewayException(rejected.conflict()
+                    ? GatewayException.Kind.ALREADY_EXISTS : GatewayException.Kind.INVALID_ARGUMENT,
+                    rejected.getMessage()));
+        }
+        return Future.failedFuture(e);
     }
 
     private void listBills(RoutingContext ctx) {

@@ -220,8 +220,12 @@ class BillsEndToEndIT {
     // ---------------------------------------------------------------- helpers
 
     private static void assign(String device) throws Exception {
+        // supplied from the start of the open period, so the whole period is this device's
+        Instant from = tariff.billingCycle().periodContaining(CLOCK.instant(), tariff.zone())
+                .startInstant(tariff.zone());
         HttpResponse<String> response = platform.httpSend("PUT", "/api/v1/devices/" + device + "/tariff",
-                platform.adminToken, new JsonObject().put("tariffId", tariff.id()).encode());
+                platform.adminToken, new JsonObject().put("tariffId", tariff.id())
+                        .put("effectiveFrom", from.toString()).encode());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 

@@ -128,6 +128,55 @@ class TariffApiIT {
     }
 
     @Test
+    void supplyStartsFromItsEffectiveDayAndEndsOverDeleteAndChangesInClosedPeriodsOrTheFutureAreRefused()
+            throws Exception {
+        // GIVEN a device and a tariff (Europe/Berlin, monthly from the 1st)
+        String device = "supply-" + UUID.randomUUID().toString().substring(0, 8);
+        String id = "tou-" + UUID.randomUUID().toString().substring(0, 8);
+        platform.provision(device);
+        post(example.copy().put("id", id));
+        String path = "/api/v1/devices/" + device + "/tariff";
+        java.time.Instant now = java.time.Instant.now();
+
+        // WHEN / THEN an effective instant in a long-closed period: 409; in the future or malformed: 400
+        HttpResponse<String> closed = put(path, new JsonObject().put("tariffId", id)
+                .put("effectiveFrom", "2020-01-15T00:00:00Z"));
+        assertThat(closed.statusCode()).as(closed.body()).isEqualTo(409);
+        assertThat(new JsonObject(closed.body()).getString("message")).contains("closed");
+        assertThat(put(path, new JsonObject().put("tariffId", id)
+                .put("effectiveFrom", now.plusSeconds(86_400).toString())).statusCode()).isEqualTo(400);
+        HttpResponse<String> malformed = put(path, new JsonObject().put("tariffId", id).put("effectiveFrom", "soon"));
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(new JsonObject(malformed.body()).getString("message")).contains("effectiveFrom");
+        assertThat(put(path, new JsonObject().put("tariffId", id)
+                .put("effectiveFrom", "-1000000000-01-01T00:00:00Z")).statusCode()).isEqualTo(400);
+        assertThat(get("/api/v1/devices/" + device + "/bills/current", 404).getString("error"))
+                .isEqualTo("not_found");
+
+        // WHEN assigned now, THEN supply starts today (Berlin) and the running bill starts on that day
+        String today = now.atZone(java.time.ZoneId.of("Europe/Berlin")).toLocalDate().toString();
+        HttpResponse<String> assigned = put(path, new JsonObject().put("tariffId", id)
+                .put("effectiveFrom", now.toString()));
+        assertThat(assigned.statusCode()).as(assigned.body()).isEqualTo(200);
+        assertThat(new JsonObject(assigned.body()).getString("effectiveFrom")).isEqualTo(today);
+        assertThat(get("/api/v1/devices/" + device + "/bills/current", 200).getString("periodStart"))
+                .isEqualTo(today);
+
+        // WHEN the supply is ended (viewer may not; a malformed effectiveTo is 400)
+        assertThat(platform.httpSend("DELETE", path, platform.viewerToken, null).statusCode()).isEqualTo(403);
+        assertThat(platform.httpSend("DELETE", path + "?effectiveTo=later", platform.adminToken, null)
+                .statusCode()).isEqualTo(400);
+        HttpResponse<String> ended = platform.httpSend("DELETE", path, platform.adminToken, null);
+
+        // THEN it ends today, there is no running bill, and ending it again is 404
+        assertThat(ended.statusCode()).as(ended.body()).isEqualTo(200);
+        assertThat(new JsonObject(ended.body()).getString("effectiveTo")).isEqualTo(today);
+        assertThat(get("/api/v1/devices/" + device + "/bills/current", 404).getString("error"))
+                .isEqualTo("not_found");
+        assertThat(platform.httpSend("DELETE", path, platform.adminToken, null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void aDeviceWithoutTariffHasNoCurrentBill() throws Exception {
         String device = "untariffed-" + UUID.randomUUID().toString().substring(0, 8);
         platform.provision(device);

@@ -9,6 +9,7 @@ import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.IndexOptions;
 import io.vertx.ext.mongo.MongoClient;
 import org.smartenergy.platform.domain.tariff.Bill;
+import org.smartenergy.platform.domain.tariff.BillingPeriod;
 
 import java.time.YearMonth;
 import java.util.ArrayList;
@@ -57,13 +58,26 @@ public final class BillRepository {
                 .recover(e -> MongoSupport.isDuplicateKey(e) ? Future.succeededFuture(false) : Future.failedFuture(e));
     }
 
-    /** @return the issued bill of the device whose period starts in {@code month}, or null */
+    /**
+     * @return the issued bill of the device whose period starts in {@code month}, or null; the one starting last if
+     *         a change of tariff split a cycle into two periods starting in that month
+     */
     public Future<IssuedBill> find(String deviceId, YearMonth month) {
         JsonObject query = new JsonObject().put("deviceId", deviceId).put("periodStart", new JsonObject()
                 .put("$gte", month.atDay(1).toString())
                 .put("$lte", month.atEndOfMonth().toString()));
-        return mongo.findWithOptions(COLLECTION, query, new FindOptions().setLimit(1))
+        FindOptions options = new FindOptions().setSort(new JsonObject().put("periodStart", -1)).setLimit(1);
+        return mongo.findWithOptions(COLLECTION, query, options)
                 .map(docs -> docs.isEmpty() ? null : issued(docs.get(0)));
+    }
+
+    /** @return the issued bill of the device for exactly that period, or null (also for a null period) */
+    public Future<IssuedBill> findById(String deviceId, BillingPeriod period) {
+        if (period == null) {
+            return Future.succeededFuture();
+        }
+        return mongo.findOne(COLLECTION, new JsonObject().put("_id", IssuedBill.id(deviceId, period)), null)
+                .map(doc -> doc == null ? null : issued(doc));
     }
 
     /** @return the device's issued bills, newest period first, at most {@code limit} */

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smartenergy.platform.billing.bills.TariffRepository.Assignment;
+import org.smartenergy.platform.billing.bills.TariffRepository.Segment;
 import org.smartenergy.platform.domain.tariff.Adjustment;
 import org.smartenergy.platform.domain.tariff.Bill;
 import org.smartenergy.platform.domain.tariff.BillingPeriod;
@@ -14,6 +15,7 @@ import org.smartenergy.platform.domain.tariff.TariffEngine;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,23 +88,32 @@ public final class BillService {
      * for the device's current tariff version and period, computed otherwise.
      */
     public Future<JsonObject> currentJson(String deviceId) {
-        return deviceTariff(deviceId).compose(dt -> {
-            BillingPeriod period = openPeriod(dt.tariff());
+        return supply(deviceId).compose(supply -> {
+            SupplyPeriod open = open(deviceId, supply);
             Future<JsonObject> cached = cache == null ? Future.succeededFuture() : cache.get(deviceId);
-            return cached.compose(json -> json != null && fresh(json, dt.tariff(), period)
+            return cached.compose(json -> json != null && fresh(json, open.tariff(), open.period())
                     ? Future.succeededFuture(json)
-                    : running(deviceId, dt.tariff(), period).map(BillJson::view));
+                    : running(deviceId, open.tariff(), open.period()).map(BillJson::view));
         });
     }
 
-    /** Computes the device's current bill and stores it in the cache; a device without tariff is skipped. */
+    /**
+     * Computes the device's current bill and stores it in the cache; a device without tariff, or whose supply has
+     * ended, is skipped (its cached bill dropped).
+     */
     public Future<Void> refreshCache(String deviceId) {
         if (cache == null) {
             return Future.succeededFuture();
         }
-        return tariffs.assignment(deviceId).compose(a -> a == null
-                ? Future.<Void>succeededFuture()
-                : current(deviceId).compose(view -> cache.put(deviceId, BillJson.view(view))));
+        return tariffs.assignment(deviceId).compose(a -> {
+            if (a == null) {
+                return Future.<Void>succeededFuture();
+            }
+            if (a.current() == null) {
+                return cache.evict(deviceId);
+            }
+            return current(deviceId).compose(view -> cache.put(deviceId, BillJson.view(view)));
+        });
     }
 
     /** Drops the device's cached bill (after its tariff changed). */
@@ -113,35 +124,45 @@ public final class BillService {
     private static boolean fresh(JsonObject json, Tariff tariff, BillingPeriod period) {
         JsonObject t = json.getJsonObject("tariff");
         return t != null && tariff.id().equals(t.getString("id")) && t.getInteger("version") == tariff.version()
-                && period.start().toString().equals(json.getString("periodStart"));
+                && period.start().toString().equals(json.getString("periodStart"))
+                && period.end().toString().equals(json.getString("periodEnd"));
     }
 
     /** The running bill of the device's open period, computed from MongoDB. */
     public Future<BillView> current(String deviceId) {
-        return deviceTariff(deviceId).compose(dt -> running(deviceId, dt.tariff(), openPeriod(dt.tariff())));
+        return supply(deviceId).compose(supply -> {
+            SupplyPeriod open = open(deviceId, supply);
+            return running(deviceId, open.tariff(), open.period());
+        });
     }
 
     /**
      * The bill of the period starting in {@code month}: the issued bill if there is one (exactly as issued), the
      * running bill if the period has started and is not issued yet; fails with {@link BillingNotFoundException} for
-     * a period that has not started or ended before the device's billing began.
+     * a period that has not started or lies outside the device's supply. Where a change of tariff split a cycle and
+     * two periods start in the month, the one starting last is answered ({@link #issued} lists both).
      */
     public Future<BillView> forPeriod(String deviceId, YearMonth month) {
-        return bills.find(deviceId, month).compose(issued -> {
-            if (issued != null) {
-                return Future.succeededFuture(issued.view());
-            }
-            return deviceTariff(deviceId).compose(dt -> {
-                Tariff tariff = dt.tariff();
-                BillingPeriod period = tariff.billingCycle().periodContaining(
-                        month.atDay(tariff.billingCycle().anchorDay()));
-                BillingPeriod open = openPeriod(tariff);
-                BillingPeriod first = firstPeriod(dt.assignment(), tariff);
-                if (period.start().isAfter(open.start()) || period.start().isBefore(first.start())) {
-                    return Future.failedFuture(new BillingNotFoundException(
-                            "no bill of device '" + deviceId + "' for period " + month));
+        return supply(deviceId).compose(supply -> {
+            SupplyPeriod match = null;
+            for (SupplyPeriod p : periods(supply)) {
+                if (YearMonth.from(p.period().start()).equals(month)) {
+                    match = p;
                 }
-                return running(deviceId, tariff, period);
+            }
+            SupplyPeriod found = match;
+            return bills.findById(deviceId, found == null ? null : found.period()).compose(issued -> {
+                if (issued != null) {
+                    return Future.succeededFuture(issued.view());
+                }
+                if (found == null) {
+                    // not a period of the supply as it is now; a bill issued under an older shape of it stays readable
+                    return bills.find(deviceId, month).compose(old -> old != null
+                            ? Future.succeededFuture(old.view())
+                            : Future.failedFuture(new BillingNotFoundException(
+                                    "no bill of device '" + deviceId + "' for period " + month)));
+                }
+                return running(deviceId, found.tariff(), found.period());
             });
         });
     }
@@ -155,6 +176,106 @@ public final class BillService {
         return rate(deviceId, tariff, period)
                 .map(rated -> new BillView(deviceId, rated.bill(), BillView.Status.OPEN, null,
                         rated.corrections().stream().map(Bill::period).toList()));
+    }
+
+    // ---------------------------------------------------------------- assigning and ending supply
+
+    /**
+     * Bills the device with a tariff from {@code effective} on: a move-in if the device has no supply, else a change
+     * of tariff (the supply so far ends where the new one starts, so the cycle is split into two periods, each rated
+     * with its own tariff). Supply starts and ends at 00:00 local time (the new tariff's zone) of the day holding
+     * {@code effective}: billing periods are whole local days. Assigning the tariff the device already has (same id
+     * and pin) changes nothing.
+     *
+     * @param tariff    the tariff to bill with (the caller checked that it exists)
+     * @param pinned    the pinned version, or null for the latest
+     * @param effective when the supply starts, or null for now
+     * @return the segment now in force; fails with {@link AssignmentRejectedException} for a day in the future or in
+     *         a closed period
+     */
+    public Future<TariffRepository.Segment> assign(String deviceId, Tariff tariff, Integer pinned, Instant effective) {
+        return changeSupply(deviceId, effective, tariff, pinned, 0);
+    }
+
+    /**
+     * Ends the device's supply at 00:00 local time of the day holding {@code effective} (a move-out): the period
+     * containing it is closed early, as a partial period, once its end plus grace has passed.
+     *
+     * @param effective when the supply ends, or null for now
+     * @return the ended segment; fails with {@link BillingNotFoundException} if the device has no supply
+     */
+    public Future<TariffRepository.Segment> endSupply(String deviceId, Instant effective) {
+        return changeSupply(deviceId, effective, null, null, 0);
+    }
+
+    private static final int MAX_SUPPLY_ATTEMPTS = 5;
+
+    private Future<TariffRepository.Segment> changeSupply(String deviceId, Instant effective, Tariff tariff,
+                                                          Integer pinned, int attempt) {
+        Instant now = clock.instant();
+        Instant at = effective == null ? now : effective;
+        if (at.isAfter(now)) {
+            return Future.failedFuture(new AssignmentRejectedException(false,
+                    "the effective instant " + at + " is in the future; supply changes take effect at once or in the"
+                            + " past"));
+        }
+        return tariffs.assignment(deviceId)
+                .compose(a -> a == null ? Future.succeededFuture((Supply) null) : supply(a))
+                .compose(supply -> {
+                    // the open segment, its start resolved for a document of the older shape
+                    Segment current = supply == null || supply.assignment().current() == null ? null
+                            : supply.segments().get(supply.segments().size() - 1);
+                    if (tariff == null && current == null) {
+                        return Future.failedFuture(new BillingNotFoundException(
+                                "device '" + deviceId + "' has no tariff assigned"));
+                    }
+                    Tariff zoneOf = tariff != null ? tariff : supply.tariffOf(supply.segments().size() - 1);
+                    LocalDate day = at.atZone(zoneOf.zone()).toLocalDate();
+                    BillingPeriod cycle = zoneOf.billingCycle().periodContaining(day);
+                    if (!now.isBefore(cycle.endInstant(zoneOf.zone()).plus(grace))) {
+                        return Future.failedFuture(closed(deviceId, day, cycle));
+                    }
+                    if (tariff != null && current != null && current.tariffId().equals(tariff.id())
+                            && Objects.equals(current.pinnedVersion(), pinned)
+                            && !day.isBefore(current.from())) {
+                        return Future.succeededFuture(current);
+                    }
+                    List<Segment> next = new ArrayList<>();
+                    if (supply != null) {
+                        for (Segment seg : supply.segments()) {
+                            if (seg.from().isBefore(day)) {
+                                next.add(seg.open() || seg.to().isAfter(day) ? seg.endingOn(day) : seg);
+                            }
+                        }
+                    }
+                    Segment changed = tariff == null ? current.endingOn(day)
+                            : new Segment(tariff.id(), pinned, day, null);
+                    if (tariff != null) {
+                        next.add(changed);
+                    }
+                    return bills.list(deviceId, 1).compose(latest -> {
+                        if (!latest.isEmpty() && latest.get(0).bill().period().end().isAfter(day)) {
+                            return Future.failedFuture(closed(deviceId, day, latest.get(0).bill().period()));
+                        }
+                        return tariffs.saveSegments(deviceId, supply == null ? null : supply.assignment(), next, now);
+                    }).compose(saved -> {
+                        if (saved) {
+                            LOG.info("supply changed [deviceId: {}, day: {}, tariffId: {}]", deviceId, day,
+                                    tariff == null ? "(ended)" : tariff.id());
+                            return Future.succeededFuture(changed);
+                        }
+                        if (attempt + 1 >= MAX_SUPPLY_ATTEMPTS) {
+                            return Future.failedFuture(new IllegalStateException(
+                                    "the supply of device '" + deviceId + "' kept changing concurrently"));
+                        }
+                        return changeSupply(deviceId, effective, tariff, pinned, attempt + 1);
+                    });
+                });
+    }
+
+    private static AssignmentRejectedException closed(String deviceId, LocalDate day, BillingPeriod period) {
+        return new AssignmentRejectedException(true, "device '" + deviceId + "': " + day
+                + " is in the billing period " + period + ", which is closed; supply can change only in open periods");
     }
 
     // ---------------------------------------------------------------- closing
@@ -185,41 +306,52 @@ public final class BillService {
     }
 
     /**
-     * Issues the device's due bills: every period from the one its billing began in up to the last one whose end
-     * plus grace has passed, oldest first, skipping those already issued.
+     * Issues the device's due bills: every period of its supply (see {@link #periods}) whose end plus grace has
+     * passed, oldest first, skipping those already issued. A supply that ended (move-out) or was followed by another
+     * tariff closes a partial last period as soon as its end plus grace has passed.
      *
      * <p>Why this is exactly-once in a cluster: an issued bill is inserted with the unique {@code _id}
      * {@code <deviceId>|<period start>} and never updated. If two nodes (or two runs) close the same period at
      * once, both may rate it, but MongoDB accepts exactly one insert of that {@code _id}; the other gets a duplicate
      * key, which {@link BillRepository#insertIfAbsent} reports as "already issued" and this method treats as done. The
      * bill that won is complete on its own (with the corrections it carried), so it does not matter which node's
-     * copy won: later bills take their baselines from what is stored, never from what a node computed.
+     * copy won: later bills take their baselines from what is stored, never from what a node computed. Periods are
+     * derived from the stored supply segments, which are never changed inside a closed period, so every node derives
+     * the same closed periods.
      *
      * @return the number of bills this call issued
      */
     public Future<Integer> closeDue(String deviceId) {
-        return deviceTariff(deviceId).compose(dt -> {
-            Tariff tariff = dt.tariff();
-            Instant now = clock.instant();
-            // the period holding (now - grace) is not closable yet; every period before it is
-            BillingPeriod notYet = tariff.billingCycle().periodContaining(now.minus(grace), tariff.zone());
-            BillingPeriod first = firstPeriod(dt.assignment(), tariff);
-            List<BillingPeriod> due = new ArrayList<>();
-            BillingPeriod p = previous(tariff, notYet);
-            while (!p.start().isBefore(first.start()) && due.size() < MAX_CATCH_UP_PERIODS) {
-                due.add(0, p);
-                p = previous(tariff, p);
+        return tariffs.assignment(deviceId).compose(assignment -> {
+            if (assignment == null) {
+                return Future.failedFuture(new BillingNotFoundException(
+                        "device '" + deviceId + "' has no tariff assigned"));
             }
-            Future<Integer> chain = Future.succeededFuture(0);
-            for (BillingPeriod period : due) {
-                chain = chain.compose(n -> issueIfAbsent(deviceId, tariff, period).map(issued -> issued ? n + 1 : n));
-            }
-            return chain;
+            // a supply ended on the day it began leaves no segment: nothing to close, not a failure
+            return assignment.segments().isEmpty() ? Future.succeededFuture(0)
+                    : supply(assignment).compose(supply -> closeDue(deviceId, supply));
         });
     }
 
+    private Future<Integer> closeDue(String deviceId, Supply supply) {
+        Instant now = clock.instant();
+        List<SupplyPeriod> due = new ArrayList<>();
+        for (SupplyPeriod p : periods(supply)) {
+            if (!now.isBefore(p.period().endInstant(p.tariff().zone()).plus(grace))) {
+                due.add(p);
+            }
+        }
+        List<SupplyPeriod> last = due.subList(Math.max(0, due.size() - MAX_CATCH_UP_PERIODS), due.size());
+        Future<Integer> chain = Future.succeededFuture(0);
+        for (SupplyPeriod p : last) {
+            chain = chain.compose(n -> issueIfAbsent(deviceId, p.tariff(), p.period())
+                    .map(issued -> issued ? n + 1 : n));
+        }
+        return chain;
+    }
+
     private Future<Boolean> issueIfAbsent(String deviceId, Tariff tariff, BillingPeriod period) {
-        return bills.find(deviceId, YearMonth.from(period.start())).compose(existing -> {
+        return bills.findById(deviceId, period).compose(existing -> {
             if (existing != null) {
                 return Future.succeededFuture(false);
             }
@@ -322,34 +454,85 @@ public final class BillService {
         return readings.readings(deviceId, period.startInstant(tariff.zone()), period.endInstant(tariff.zone()));
     }
 
-    // ---------------------------------------------------------------- tariffs and periods
+    // ---------------------------------------------------------------- supply and periods
 
-    private record DeviceTariff(Assignment assignment, Tariff tariff) {
+    /** A device's supply segments (legacy start resolved) with the tariff each is rated with, same order. */
+    private record Supply(Assignment assignment, List<Segment> segments, List<Tariff> tariffs) {
+        Tariff tariffOf(int segment) {
+            return tariffs.get(segment);
+        }
     }
 
-    private Future<DeviceTariff> deviceTariff(String deviceId) {
-        return tariffs.assignment(deviceId).compose(assignment -> {
-            if (assignment == null) {
-                return Future.failedFuture(new BillingNotFoundException(
-                        "device '" + deviceId + "' has no tariff assigned"));
+    /** A billing period of a supply and the tariff it is rated with. */
+    private record SupplyPeriod(BillingPeriod period, Tariff tariff, boolean open) {
+    }
+
+    private Future<Supply> supply(String deviceId) {
+        return tariffs.assignment(deviceId).compose(assignment -> assignment == null || assignment.segments().isEmpty()
+                ? Future.failedFuture(new BillingNotFoundException("device '" + deviceId + "' has no tariff assigned"))
+                : supply(assignment));
+    }
+
+    private Future<Supply> supply(Assignment assignment) {
+        List<Future<Tariff>> resolved = new ArrayList<>();
+        for (Segment seg : assignment.segments()) {
+            resolved.add(tariffs.resolve(seg).compose(t -> t == null
+                    ? Future.failedFuture(new BillingNotFoundException("tariff '" + seg.tariffId()
+                            + "' of device '" + assignment.deviceId() + "' does not exist"))
+                    : Future.succeededFuture(t)));
+        }
+        return Future.all(resolved).map(v -> {
+            List<Segment> segments = new ArrayList<>();
+            List<Tariff> list = new ArrayList<>();
+            for (int i = 0; i < resolved.size(); i++) {
+                Tariff t = resolved.get(i).result();
+                Segment seg = assignment.segments().get(i);
+                if (seg.from() == null) {
+                    // older document shape: billed from the start of the cycle of the first assignment, as before
+                    Instant since = assignment.firstAssignedAt() == null ? clock.instant()
+                            : assignment.firstAssignedAt();
+                    seg = new Segment(seg.tariffId(), seg.pinnedVersion(),
+                            t.billingCycle().periodContaining(since, t.zone()).start(), seg.to());
+                }
+                segments.add(seg);
+                list.add(t);
             }
-            return tariffs.resolve(assignment).compose(tariff -> tariff == null
-                    ? Future.failedFuture(new BillingNotFoundException("tariff '" + assignment.tariffId()
-                            + "' of device '" + deviceId + "' does not exist"))
-                    : Future.succeededFuture(new DeviceTariff(assignment, tariff)));
+            return new Supply(assignment, segments, list);
         });
     }
 
-    private BillingPeriod openPeriod(Tariff tariff) {
-        return tariff.billingCycle().periodContaining(clock.instant(), tariff.zone());
+    /**
+     * Every billing period of the supply that has started, oldest first: per segment, each cycle of its tariff it
+     * touches, cut to the segment ({@link org.smartenergy.platform.domain.tariff.BillingCycle#periods}); an open
+     * segment up to the period containing now (the open period, flagged).
+     */
+    private List<SupplyPeriod> periods(Supply supply) {
+        Instant now = clock.instant();
+        List<SupplyPeriod> result = new ArrayList<>();
+        for (int i = 0; i < supply.segments().size(); i++) {
+            Segment seg = supply.segments().get(i);
+            Tariff t = supply.tariffOf(i);
+            LocalDate to = seg.open() ? t.billingCycle().periodContaining(now, t.zone()).end() : seg.to();
+            if (!to.isAfter(seg.from())) {
+                continue;
+            }
+            for (BillingPeriod p : t.billingCycle().periods(seg.from(), to)) {
+                if (p.startInstant(t.zone()).isAfter(now)) {
+                    break;
+                }
+                result.add(new SupplyPeriod(p, t, seg.open() && now.isBefore(p.endInstant(t.zone()))));
+            }
+        }
+        return result;
     }
 
-    private BillingPeriod firstPeriod(Assignment assignment, Tariff tariff) {
-        Instant since = assignment.assignedAt() == null ? clock.instant() : assignment.assignedAt();
-        return tariff.billingCycle().periodContaining(since, tariff.zone());
-    }
-
-    private static BillingPeriod previous(Tariff tariff, BillingPeriod period) {
-        return tariff.billingCycle().periodContaining(period.start().minusDays(1));
+    private SupplyPeriod open(String deviceId, Supply supply) {
+        List<SupplyPeriod> all = periods(supply);
+        if (!all.isEmpty() && all.get(all.size() - 1).open()) {
+            return all.get(all.size() - 1);
+        }
+        Segment last = supply.segments().get(supply.segments().size() - 1);
+        throw new BillingNotFoundException("device '" + deviceId + "' has no tariff: its supply ended on "
+                + last.to());
     }
 }

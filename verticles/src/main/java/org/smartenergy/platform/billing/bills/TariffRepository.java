@@ -3,17 +3,18 @@ package org.smartenergy.platform.billing.bills;
 import org.smartenergy.platform.storage.MongoSupport;
 
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.IndexOptions;
 import io.vertx.ext.mongo.MongoClient;
-import io.vertx.ext.mongo.UpdateOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smartenergy.platform.billing.tariff.TariffJson;
 import org.smartenergy.platform.domain.tariff.Tariff;
 
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,8 +30,11 @@ import java.util.Objects;
  * loser of the race sees a duplicate key and tries the next number). A version is never updated, so an issued bill
  * naming {@code (id, version)} can always be re-rated with exactly its rules.
  *
- * <p>Collection {@value #ASSIGNMENTS}: {@code {_id: deviceId, tariffId, version: null | pinned version,
- * assignedAt}}; without a pinned version a device is billed with the latest version.
+ * <p>Collection {@value #ASSIGNMENTS}: one document per device, {@code {_id: deviceId, segments: [{tariffId,
+ * version: null | pinned version, from: "yyyy-MM-dd", to: "yyyy-MM-dd" | null}], rev, tariffId, version,
+ * assignedAt, firstAssignedAt}}: the device's supply history, oldest first (move-in, changes of tariff, move-out);
+ * without a pinned version a segment is billed with the latest version. Segments of closed periods are never
+ * changed (see {@code BillService#assign}); every write replaces the list under the revision it was computed from.
  */
 public final class TariffRepository {
 
@@ -45,8 +49,49 @@ public final class TariffRepository {
         this.mongo = Objects.requireNonNull(mongo, "mongo");
     }
 
-    /** A device's tariff: {@code pinnedVersion} null means "the latest version". */
-    public record Assignment(String deviceId, String tariffId, Integer pinnedVersion, Instant assignedAt) {
+    /**
+     * One stretch of supply with one tariff: from 00:00 local (the tariff's zone) on {@code from} to 00:00 local on
+     * {@code to}. {@code pinnedVersion} null means "the latest version".
+     *
+     * @param from first day supplied; null only for a document of the older shape (see {@link Assignment})
+     * @param to   day the supply ended (exclusive), null while it lasts
+     */
+    public record Segment(String tariffId, Integer pinnedVersion, LocalDate from, LocalDate to) {
+
+        /** @return the same supply ending at 00:00 local on {@code day} */
+        public Segment endingOn(LocalDate day) {
+            return new Segment(tariffId, pinnedVersion, from, day);
+        }
+
+        /** @return true while the supply lasts */
+        public boolean open() {
+            return to == null;
+        }
+    }
+
+    /**
+     * A device's supply history.
+     *
+     * @param segments        oldest first; at most the last one is open. A document written before supply segments
+     *                        existed reads as one open segment with {@code from == null}: billed, as it was then, from
+     *                        the start of the cycle containing {@code firstAssignedAt}
+     * @param firstAssignedAt when the device was first given a tariff
+     * @param rev             revision of the document, for optimistic concurrency (0: older shape)
+     */
+    public record Assignment(String deviceId, List<Segment> segments, Instant firstAssignedAt, int rev) {
+
+        public Assignment {
+            segments = List.copyOf(segments);
+        }
+
+        /** @return the open segment (the tariff the device is billed with now), or null if the supply ended */
+        public Segment current() {
+            if (segments.isEmpty()) {
+                return null;
+            }
+            Segment last = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+            return last.open() ? last : null;
+        }
     }
 
     /** Creates the indexes; idempotent. */
@@ -120,25 +165,46 @@ public final class TariffRepository {
         });
     }
 
-    /** @return the tariff a device is billed with now (pinned or latest version), or null */
-    public Future<Tariff> resolve(Assignment assignment) {
-        return assignment.pinnedVersion() == null
-                ? latest(assignment.tariffId())
-                : version(assignment.tariffId(), assignment.pinnedVersion());
+    /** @return the tariff a segment is billed with (pinned or latest version), or null */
+    public Future<Tariff> resolve(Segment segment) {
+        return segment.pinnedVersion() == null
+                ? latest(segment.tariffId())
+                : version(segment.tariffId(), segment.pinnedVersion());
     }
 
-    /** Assigns (or re-assigns) a tariff to a device. The caller checks that both exist. */
-    public Future<Void> assign(String deviceId, String tariffId, Integer pinnedVersion, Instant now) {
+    /**
+     * Replaces the device's supply segments, if nobody changed them since they were read.
+     *
+     * @param expected the assignment the new segments were computed from (null: the device had none)
+     * @param segments the complete new history, oldest first; the last one open or ended
+     * @return true if written, false if another writer changed the document first (re-read and retry)
+     */
+    public Future<Boolean> saveSegments(String deviceId, Assignment expected, List<Segment> segments, Instant now) {
+        JsonArray array = new JsonArray();
+        segments.forEach(seg -> array.add(new JsonObject()
+                .put("tariffId", seg.tariffId())
+                .put("version", seg.pinnedVersion())
+                .put("from", seg.from().toString())
+                .put("to", seg.to() == null ? null : seg.to().toString())));
+        Segment last = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+        // tariffId/version/assignedAt stay for readers of the older document shape: the latest segment's tariff
         JsonObject set = new JsonObject()
-                .put("tariffId", tariffId)
-                .put("version", pinnedVersion)
-                .put("assignedAt", MongoSupport.date(now));
-        // the first assignment's date stays: it is where the device's billing starts
-        JsonObject update = new JsonObject().put("$set", set)
-                .put("$setOnInsert", new JsonObject().put("firstAssignedAt",
-                        MongoSupport.date(now)));
-        return mongo.updateCollectionWithOptions(ASSIGNMENTS, new JsonObject().put("_id", deviceId), update,
-                new UpdateOptions().setUpsert(true)).mapEmpty();
+                .put("tariffId", last == null ? null : last.tariffId())
+                .put("version", last == null ? null : last.pinnedVersion())
+                .put("assignedAt", MongoSupport.date(now))
+                .put("segments", array)
+                .put("rev", expected == null ? 1 : expected.rev() + 1);
+        if (expected == null) {
+            JsonObject doc = set.copy().put("_id", deviceId).put("firstAssignedAt", MongoSupport.date(now));
+            return mongo.insert(ASSIGNMENTS, doc).map(id -> true)
+                    .recover(e -> MongoSupport.isDuplicateKey(e) ? Future.succeededFuture(false)
+                            : Future.failedFuture(e));
+        }
+        // optimistic concurrency: only the revision read is replaced (a document of the older shape has no rev)
+        JsonObject filter = new JsonObject().put("_id", deviceId).put("rev",
+                expected.rev() == 0 ? new JsonObject().put("$exists", false) : expected.rev());
+        return mongo.updateCollection(ASSIGNMENTS, filter, new JsonObject().put("$set", set))
+                .map(result -> result != null && result.getDocMatched() == 1);
     }
 
     /** @return the device's assignment, or null */
@@ -147,7 +213,7 @@ public final class TariffRepository {
                 .map(doc -> doc == null ? null : assignment(doc));
     }
 
-    /** @return every assignment */
+    /** @return every assignment, those whose supply ended included (their last periods still close) */
     public Future<List<Assignment>> assignments() {
         return mongo.find(ASSIGNMENTS, new JsonObject())
                 .map(docs -> docs.stream().map(TariffRepository::assignment).toList());
@@ -155,8 +221,21 @@ public final class TariffRepository {
 
     private static Assignment assignment(JsonObject doc) {
         Object first = doc.getValue("firstAssignedAt", doc.getValue("assignedAt"));
-        return new Assignment(doc.getString("_id"), doc.getString("tariffId"), doc.getInteger("version"),
-                MongoSupport.instant(first));
+        Instant firstAssignedAt = MongoSupport.instant(first);
+        List<Segment> segments = new ArrayList<>();
+        JsonArray array = doc.getJsonArray("segments");
+        if (array == null) {
+            // older shape: one open supply, billed from the start of the cycle the first assignment fell in
+            segments.add(new Segment(doc.getString("tariffId"), doc.getInteger("version"), null, null));
+        } else {
+            for (int i = 0; i < array.size(); i++) {
+                JsonObject seg = array.getJsonObject(i);
+                String to = seg.getString("to");
+                segments.add(new Segment(seg.getString("tariffId"), seg.getInteger("version"),
+                        LocalDate.parse(seg.getString("from")), to == null ? null : LocalDate.parse(to)));
+            }
+        }
+        return new Assignment(doc.getString("_id"), segments, firstAssignedAt, doc.getInteger("rev", 0));
     }
 
     private static Tariff tariff(JsonObject doc) {

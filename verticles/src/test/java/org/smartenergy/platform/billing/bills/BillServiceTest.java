@@ -88,7 +88,9 @@ class BillServiceTest {
                 new MongoReadingStore(mongoB, "usage_hours"), null, clock, Duration.ofHours(48));
         await(store.init().compose(v -> tariffs.init()).compose(v -> new BillRepository(mongoA).init()));
         await(tariffs.create(FLAT, clock.instant()));
-        await(tariffs.assign(DEVICE, "flat-de", null, clock.instant()));
+        // supplied from the start of January (the clock is 5 January): the whole month is billed
+        await(nodeA.assign(DEVICE, await(tariffs.latest("flat-de")), null,
+                Instant.parse("2025-12-31T23:00:00Z")));
     }
 
     @AfterEach
@@ -195,6 +197,180 @@ class BillServiceTest {
     @Test
     void aDeviceWithoutTariffHasNoBill() {
         assertThatThrownBy(() -> await(nodeA.current("no-tariff"))).isInstanceOf(BillingNotFoundException.class);
+    }
+
+    // ---------------------------------------------------------------- billing from the assignment
+
+    @Test
+    void moveInMidCycleBillsFromTheMoveInDayWithoutTheReadingsBeforeIt() {
+        // GIVEN a new device given the tariff on 22 January at 11:00 Berlin (no effective instant: now)
+        String device = "meter-in";
+        clock.set(Instant.parse("2026-01-22T10:00:00Z"));
+        await(nodeA.assign(device, await(tariffs.latest("flat-de")), null, null));
+        storeReadings(List.of(
+                new MeterReading(device, Instant.parse("2026-01-21T12:00:00Z"), 5_000_000, 1, 900),  // before
+                new MeterReading(device, Instant.parse("2026-01-25T12:00:00Z"), 4_000_000, 2, 900)));
+
+        // THEN the running bill is the period 22 January to 1 February, 10 days:
+        //   energy 4 kWh x 0.30 = 1.20; standing 10 days x 0.50 = 5.00; subtotal 6.20;
+        //   VAT 19 % of 6.20 = 1.178 -> 1.18; total 7.38
+        JsonObject current = BillJson.view(await(nodeA.current(device)));
+        assertThat(current.getString("periodStart")).isEqualTo("2026-01-22");
+        assertThat(current.getString("periodEnd")).isEqualTo("2026-02-01");
+        assertThat(lines(current)).containsExactly(
+                "energy 4.000000 x 0.30 = 1.20",
+                "standing 10 x 0.50 = 5.00");
+        assertThat(current.getString("subtotal")).isEqualTo("6.20");
+        assertThat(current.getString("taxTotal")).isEqualTo("1.18");
+        assertThat(current.getString("total")).isEqualTo("7.38");
+        assertThat(current.getInteger("readings")).isEqualTo(1);
+
+        // AND closing after 1 February + grace issues that partial period exactly so
+        clock.set(Instant.parse("2026-02-03T00:00:00Z"));
+        assertThat(await(nodeA.closeDue(device))).isEqualTo(1);
+        JsonObject issued = BillJson.view(await(nodeA.forPeriod(device, YearMonth.of(2026, 1))));
+        assertThat(issued.getString("status")).isEqualTo("issued");
+        assertThat(issued.getString("periodStart")).isEqualTo("2026-01-22");
+        assertThat(lines(issued)).isEqualTo(lines(current));
+        assertThat(issued.getString("total")).isEqualTo("7.38");
+    }
+
+    @Test
+    void moveOutMidCycleClosesAPartialLastPeriodAtItsEndPlusGraceAndEndsTheRunningBill() {
+        // GIVEN the device (supplied since 1 January) has 10 kWh on 10 January and 3 kWh on 15 January
+        storeReadings(tenJanuaryReadings());
+        storeReadings(List.of(new MeterReading(DEVICE, Instant.parse("2026-01-15T12:00:00Z"), 3_000_000, 50, 900)));
+        clock.set(Instant.parse("2026-01-12T10:00:00Z"));
+
+        // WHEN its supply ends at 11 January 00:00 Berlin (last day supplied: 10 January)
+        TariffRepository.Segment ended = await(nodeA.endSupply(DEVICE, Instant.parse("2026-01-10T23:00:00Z")));
+        assertThat(ended.to()).isEqualTo(java.time.LocalDate.parse("2026-01-11"));
+
+        // THEN there is no running bill any more
+        assertThatThrownBy(() -> await(nodeA.current(DEVICE))).isInstanceOf(BillingNotFoundException.class);
+        // AND the last period is not closed before 11 January 00:00 Berlin (10 Jan 23:00Z) + 48 h = 12 Jan 23:00Z
+        assertThat(await(nodeA.closeDue(DEVICE))).isZero();
+        clock.set(Instant.parse("2026-01-12T23:00:00Z"));
+        assertThat(await(nodeA.closeAllDue())).isEqualTo(1);
+
+        // AND the bill is 1 to 11 January, 10 days, without the reading after the move-out:
+        //   energy 10 kWh x 0.30 = 3.00; standing 10 days x 0.50 = 5.00; subtotal 8.00;
+        //   VAT 19 % of 8.00 = 1.52; total 9.52
+        List<BillView> bills = await(nodeA.issued(DEVICE, 10));
+        assertThat(bills).hasSize(1);
+        JsonObject last = BillJson.view(bills.get(0));
+        assertThat(last.getString("periodStart")).isEqualTo("2026-01-01");
+        assertThat(last.getString("periodEnd")).isEqualTo("2026-01-11");
+        assertThat(lines(last)).containsExactly(
+                "energy 10.000000 x 0.30 = 3.00",
+                "standing 10 x 0.50 = 5.00");
+        assertThat(last.getString("subtotal")).isEqualTo("8.00");
+        assertThat(last.getString("taxTotal")).isEqualTo("1.52");
+        assertThat(last.getString("total")).isEqualTo("9.52");
+        assertThat(last.getInteger("readings")).isEqualTo(10);
+
+        // AND nothing more is issued later, and the supply cannot be changed inside the closed period
+        clock.set(Instant.parse("2026-03-03T00:00:00Z"));
+        assertThat(await(nodeB.closeAllDue())).isZero();
+        Future<?> reassign = nodeA.assign(DEVICE, await(tariffs.latest("flat-de")), null,
+                Instant.parse("2026-01-05T00:00:00Z"));
+        assertThatThrownBy(() -> await(reassign)).isInstanceOf(AssignmentRejectedException.class)
+                .matches(e -> ((AssignmentRejectedException) e).conflict())
+                .hasMessageContaining("closed");
+        assertThatThrownBy(() -> await(nodeA.endSupply(DEVICE, null))).isInstanceOf(BillingNotFoundException.class);
+    }
+
+    @Test
+    void aMidCycleChangeOfTariffBillsTheOldPartWithTheOldTariffAndTheRestWithTheNew() {
+        // GIVEN a second tariff: flat 0.20 EUR/kWh, standing 0.40 EUR/day, VAT 19 %
+        await(tariffs.create(FLAT.copy().put("id", "flat-b")
+                .put("energy", new JsonObject().put("type", "flat").put("pricePerKwh", "0.20"))
+                .put("standingChargePerDay", "0.40"), clock.instant()));
+        // AND 10 kWh on 10 January, 5 kWh on 16 January
+        storeReadings(tenJanuaryReadings());
+        storeReadings(List.of(new MeterReading(DEVICE, Instant.parse("2026-01-16T12:00:00Z"), 5_000_000, 50, 900)));
+        clock.set(Instant.parse("2026-01-20T10:00:00Z"));
+        // AND assigning the tariff the device already has changes nothing
+        await(nodeA.assign(DEVICE, await(tariffs.latest("flat-de")), null, null));
+        assertThat(BillJson.view(await(nodeA.current(DEVICE))).getString("periodStart")).isEqualTo("2026-01-01");
+
+        // WHEN the device changes to flat-b from 15 January 00:00 Berlin
+        await(nodeA.assign(DEVICE, await(tariffs.latest("flat-b")), null, Instant.parse("2026-01-14T23:00:00Z")));
+
+        // THEN the running bill is flat-b's part, 15 January to 1 February = 17 days:
+        //   energy 5 kWh x 0.20 = 1.00; standing 17 days x 0.40 = 6.80; subtotal 7.80;
+        //   VAT 19 % of 7.80 = 1.482 -> 1.48; total 9.28
+        JsonObject current = BillJson.view(await(nodeA.current(DEVICE)));
+        assertThat(current.getJsonObject("tariff").getString("id")).isEqualTo("flat-b");
+        assertThat(current.getString("periodStart")).isEqualTo("2026-01-15");
+        assertThat(lines(current)).containsExactly(
+                "energy 5.000000 x 0.20 = 1.00",
+                "standing 17 x 0.40 = 6.80");
+        assertThat(current.getString("total")).isEqualTo("9.28");
+
+        // AND the old part, 1 to 15 January = 14 days, closes at 15 Jan 00:00 Berlin + 48 h (16 Jan 23:00Z) at
+        // flat-de: energy 10 kWh x 0.30 = 3.00; standing 14 days x 0.50 = 7.00; subtotal 10.00; VAT 1.90;
+        // total 11.90
+        assertThat(await(nodeA.closeDue(DEVICE))).isEqualTo(1);
+        JsonObject old = BillJson.view(await(nodeA.issued(DEVICE, 10)).get(0));
+        assertThat(old.getJsonObject("tariff").getString("id")).isEqualTo("flat-de");
+        assertThat(old.getString("periodStart")).isEqualTo("2026-01-01");
+        assertThat(old.getString("periodEnd")).isEqualTo("2026-01-15");
+        assertThat(lines(old)).containsExactly(
+                "energy 10.000000 x 0.30 = 3.00",
+                "standing 14 x 0.50 = 7.00");
+        assertThat(old.getString("subtotal")).isEqualTo("10.00");
+        assertThat(old.getString("taxTotal")).isEqualTo("1.90");
+        assertThat(old.getString("total")).isEqualTo("11.90");
+
+        // AND after 1 February + grace the new part is issued as it ran; the cycle has two bills, 14 + 17 = 31 days
+        clock.set(Instant.parse("2026-02-03T00:00:00Z"));
+        assertThat(await(nodeB.closeDue(DEVICE))).isEqualTo(1);
+        assertThat(await(nodeA.closeDue(DEVICE))).isZero();
+        List<BillView> bills = await(nodeA.issued(DEVICE, 10));
+        assertThat(bills).extracting(b -> b.bill().period().toString())
+                .containsExactly("2026-01-15 to 2026-02-01", "2026-01-01 to 2026-01-15");
+        JsonObject issuedNew = BillJson.view(bills.get(0));
+        assertThat(lines(issuedNew)).isEqualTo(lines(current));
+        assertThat(issuedNew.getString("total")).isEqualTo("9.28");
+        // AND the month's bill answered by period name is the part starting last
+        assertThat(BillJson.view(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1)))).getString("periodStart"))
+                .isEqualTo("2026-01-15");
+    }
+
+    @Test
+    void aSupplyChangeInTheFutureIsRefusedAsInvalid() {
+        Future<?> future = nodeA.assign(DEVICE, await(tariffs.latest("flat-de")), 1,
+                clock.instant().plusSeconds(3600));
+        assertThatThrownBy(() -> await(future)).isInstanceOf(AssignmentRejectedException.class)
+                .matches(e -> !((AssignmentRejectedException) e).conflict())
+                .hasMessageContaining("future");
+    }
+
+    @Test
+    void aSupplyEndedOnTheDayItBeganLeavesNothingToBillOrClose() {
+        // GIVEN a device given the tariff and ended on 5 January (both at 11:00 Berlin: one day, no whole day)
+        String device = "meter-short";
+        clock.set(Instant.parse("2026-01-05T10:00:00Z"));
+        await(nodeA.assign(device, await(tariffs.latest("flat-de")), null, null));
+        await(nodeA.endSupply(device, null));
+
+        // THEN it has no running bill, and closing, also much later, issues nothing and does not fail
+        assertThatThrownBy(() -> await(nodeA.current(device))).isInstanceOf(BillingNotFoundException.class);
+        clock.set(Instant.parse("2026-03-03T00:00:00Z"));
+        assertThat(await(nodeA.closeDue(device))).isZero();
+        assertThat(await(nodeA.issued(device, 10))).isEmpty();
+    }
+
+    /** Each charge line as "kind quantity x unit price = amount". */
+    private static List<String> lines(JsonObject bill) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < bill.getJsonArray("lines").size(); i++) {
+            JsonObject l = bill.getJsonArray("lines").getJsonObject(i);
+            out.add(l.getString("kind") + " " + l.getString("quantity") + " x " + l.getString("unitPrice") + " = "
+                    + l.getString("amount"));
+        }
+        return out;
     }
 
     private static List<MeterReading> tenJanuaryReadings() {
