@@ -28,6 +28,7 @@ import org.smartenergy.platform.billing.UsageCache;
 import org.smartenergy.platform.billing.bills.BillCache;
 import org.smartenergy.platform.billing.bills.BillRepository;
 import org.smartenergy.platform.billing.bills.BillService;
+import org.smartenergy.platform.billing.bills.RatingExecutor;
 import org.smartenergy.platform.billing.bills.TariffRepository;
 import org.smartenergy.platform.device.DeviceRegistry;
 import org.smartenergy.platform.device.MongoDeviceRegistry;
@@ -158,7 +159,7 @@ public final class Node {
             BillCache billCache = new BillCache(RedisAPI.api(redis), billing.redisKeyPrefix(),
                     redisSettings.commandTimeoutMs(), metrics);
             bills = new BillService(tariffs, billRepository, store, billCache, billingClock,
-                    Duration.ofHours(billing.closeGraceHours()));
+                    Duration.ofHours(billing.closeGraceHours()), RatingExecutor.workerPool(vertx));
             chain = chain.compose(v -> s.init()).compose(v -> d.init())
                     .compose(v -> tariffs.init()).compose(v -> billRepository.init());
         }

@@ -55,6 +55,7 @@ public final class BillService {
     private final BillCache cache;
     private final Clock clock;
     private final Duration grace;
+    private final RatingExecutor rating;
 
     /**
      * @param cache where current bills are cached, or null for none
@@ -63,6 +64,15 @@ public final class BillService {
      */
     public BillService(TariffRepository tariffs, BillRepository bills, PeriodReadings readings, BillCache cache,
                        Clock clock, Duration grace) {
+        this(tariffs, bills, readings, cache, clock, grace, RatingExecutor.CALLER);
+    }
+
+    /**
+     * @param rating where the tariff arithmetic runs ({@link RatingExecutor#workerPool} on a node: off the event loop)
+     */
+    public BillService(TariffRepository tariffs, BillRepository bills, PeriodReadings readings, BillCache cache,
+                       Clock clock, Duration grace, RatingExecutor rating) {
+        this.rating = Objects.requireNonNull(rating, "rating");
         this.tariffs = Objects.requireNonNull(tariffs, "tariffs");
         this.bills = Objects.requireNonNull(bills, "bills");
         this.readings = Objects.requireNonNull(readings, "readings");
@@ -379,15 +389,15 @@ public final class BillService {
     private Future<Rated> rate(String deviceId, Tariff tariff, BillingPeriod period) {
         Future<List<Correction>> pending = pendingCorrections(deviceId, period);
         Future<List<org.smartenergy.platform.domain.MeterReading>> own = readingsOf(deviceId, tariff, period);
-        return Future.all(pending, own).map(v -> {
+        return Future.all(pending, own).compose(v -> {
             List<Adjustment> adjustments = new ArrayList<>();
             List<Bill> corrections = new ArrayList<>();
             for (Correction c : pending.result()) {
                 adjustments.add(c.adjustment());
                 corrections.add(c.rerated());
             }
-            Bill bill = TariffEngine.rate(tariff, period, own.result(), adjustments);
-            return new Rated(bill, corrections);
+            return rating.run(() -> TariffEngine.rate(tariff, period, own.result(), adjustments))
+                    .map(bill -> new Rated(bill, corrections));
         });
     }
 
@@ -441,11 +451,12 @@ public final class BillService {
                 return Future.failedFuture(new IllegalStateException("tariff " + was.tariffId() + " version "
                         + was.tariffVersion() + " of an issued bill is missing"));
             }
-            return readingsOf(deviceId, tariff, was.period()).map(list -> {
-                Bill rerated = TariffEngine.rate(tariff, was.period(), list);
-                Adjustment adjustment = TariffEngine.adjustmentFor(baseline, rerated);
-                return adjustment.amount().signum() == 0 ? null : new Correction(adjustment, rerated);
-            });
+            return readingsOf(deviceId, tariff, was.period())
+                    .compose(list -> rating.run(() -> TariffEngine.rate(tariff, was.period(), list)))
+                    .map(rerated -> {
+                        Adjustment adjustment = TariffEngine.adjustmentFor(baseline, rerated);
+                        return adjustment.amount().signum() == 0 ? null : new Correction(adjustment, rerated);
+                    });
         });
     }
 

@@ -130,6 +130,31 @@ class BillServiceTest {
     }
 
     @Test
+    void ratingRunsOnTheWorkerPoolNotOnTheEventLoopThatAskedForTheBill() {
+        // GIVEN a node whose rating goes to Vert.x's worker pool, recording the threads it ran on
+        storeReadings(tenJanuaryReadings());
+        List<String> ratingThreads = new java.util.concurrent.CopyOnWriteArrayList<>();
+        RatingExecutor workers = RatingExecutor.workerPool(vertx);
+        BillService node = new BillService(tariffs, new BillRepository(mongoA), store, null, clock,
+                Duration.ofHours(48), new RatingExecutor() {
+                    @Override
+                    public <T> Future<T> run(java.util.concurrent.Callable<T> work) {
+                        return workers.run(() -> {
+                            ratingThreads.add(Thread.currentThread().getName());
+                            return work.call();
+                        });
+                    }
+                });
+        // WHEN the running bill is asked for from an event loop
+        io.vertx.core.Promise<JsonObject> answer = io.vertx.core.Promise.promise();
+        vertx.runOnContext(v -> node.currentJson(DEVICE).onComplete(answer));
+        JsonObject bill = await(answer.future());
+        // THEN it was rated on a worker thread, and it is the bill the inline node computes
+        assertThat(ratingThreads).isNotEmpty().allMatch(name -> name.startsWith("vert.x-worker-thread"));
+        assertThat(bill).isEqualTo(await(nodeA.currentJson(DEVICE)));
+    }
+
+    @Test
     void periodIsNotClosedBeforeItsEndPlusGrace() {
         storeReadings(tenJanuaryReadings());
         // 1 February 00:00 Berlin is 2026-01-31T23:00Z; + 48 h = 2026-02-02T23:00Z
