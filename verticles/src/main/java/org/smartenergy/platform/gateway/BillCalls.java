@@ -25,6 +25,7 @@ import java.util.Objects;
 final class BillCalls {
 
     private static final String GET_BILL = "GetBill";
+    private static final java.util.regex.Pattern PERIOD = java.util.regex.Pattern.compile("\\d{4}-\\d{2}");
     private static final Logger LOG = LoggerFactory.getLogger(BillCalls.class);
 
     private final DeviceAuthenticator authenticator;
@@ -76,6 +77,10 @@ final class BillCalls {
         }
         YearMonth month;
         try {
+            // four-digit years only: YearMonth.parse also takes "+999999999-12", which no period can be
+            if (!PERIOD.matcher(message.getPeriod()).matches()) {
+                throw new DateTimeParseException("not yyyy-MM", message.getPeriod(), 0);
+            }
             month = YearMonth.parse(message.getPeriod());
         } catch (DateTimeParseException e) {
             return Future.failedFuture(new GatewayException(GatewayException.Kind.INVALID_ARGUMENT,

@@ -156,6 +156,13 @@ class BillsEndToEndIT {
                 .getBill(GetBillRequest.newBuilder().setDeviceId(device).setPeriod("november").build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+        // a year YearMonth.parse would take but no bill can have (beyond the protobuf Timestamp range)
+        assertThatThrownBy(() -> platform.billing(token)
+                .getBill(GetBillRequest.newBuilder().setDeviceId(device).setPeriod("+999999999-12").build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).startsWith("period must be yyyy-MM");
+                });
         assertThatThrownBy(() -> platform.billing("not-a-token")
                 .getBill(GetBillRequest.newBuilder().setDeviceId(device).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class,
