@@ -1,7 +1,6 @@
 package org.smartenergy.platform.billing;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
@@ -14,6 +13,7 @@ import io.vertx.rabbitmq.RabbitMQMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smartenergy.platform.billing.ReadingStore.StoreResult;
+import org.smartenergy.platform.billing.bills.BillScheduler;
 import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.domain.MeterReading;
 import org.smartenergy.platform.queue.QueueTopology;
@@ -21,13 +21,10 @@ import org.smartenergy.platform.queue.RabbitSettings;
 import org.smartenergy.platform.queue.ReadingBatchCodec;
 import org.smartenergy.platform.queue.ReadingBatchCodec.MalformedBatchException;
 
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Consumes reading batches from RabbitMQ, stores them idempotently and acks them only once they are durable.
@@ -42,11 +39,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>At-least-once: if the connection drops between store and ack, the broker redelivers and the store counts the
  * readings as duplicates, so totals stay exact.
  *
- * <p>Bills (with a {@link BillService}): devices whose readings were stored are marked, and every
- * {@value #BILL_REFRESH_MS} ms their current bill is recomputed into the Redis cache (debounced: a device sending a
- * reading per second costs one rating per interval, not one per reading). Every {@code billing.closeCheckIntervalMs}
- * due periods are closed ({@link BillService#closeAllDue()}); a cluster-wide lock keeps the nodes from doing the same
- * work at once, while correctness (one issued bill per period) rests on the bill's unique id, not on the lock.
+ * <p>Bills (with a {@link BillService}): devices whose readings were stored are marked in a {@link BillScheduler},
+ * which refreshes their cached current bill and closes due periods. The queue-depth gauges are {@link QueueGauges}'.
  */
 public final class BillingVerticle extends VerticleBase {
 
@@ -57,7 +51,6 @@ public final class BillingVerticle extends VerticleBase {
     public static final String BACKLOG_METRIC = "energy.queue.backlog.messages";
     /** Gauge: messages in the dead-letter queue. */
     public static final String DEAD_LETTERS_METRIC = "energy.queue.dead.letters.messages";
-    private static final long BACKLOG_POLL_MS = 5_000;
     public static final String DUPLICATES_METRIC = "energy.readings.duplicates";
     public static final String DEAD_LETTERED_METRIC = "energy.messages.deadlettered";
     public static final String STORE_LATENCY_METRIC = "energy.readings.store.latency";
@@ -65,9 +58,9 @@ public final class BillingVerticle extends VerticleBase {
     public static final long DRAIN_TIMEOUT_MS = 5_000;
 
     /** How often the current bills of devices with new readings are recomputed into the cache. */
-    public static final long BILL_REFRESH_MS = 2_000;
+    public static final long BILL_REFRESH_MS = BillScheduler.REFRESH_MS;
     /** Name of the cluster-wide lock held by the node closing periods. */
-    public static final String CLOSE_LOCK = "energy.bills.close";
+    public static final String CLOSE_LOCK = BillScheduler.CLOSE_LOCK;
 
     private static final Logger LOG = LoggerFactory.getLogger(BillingVerticle.class);
 
@@ -77,12 +70,9 @@ public final class BillingVerticle extends VerticleBase {
     private final UsageCache cache;
     private final MeterRegistry metrics;
     private final BillService bills;
-    private final Set<String> touched = new LinkedHashSet<>();
-    private long refreshTimer = -1;
-    private long closeTimer = -1;
+    private BillScheduler scheduler;
+    private QueueGauges queueGauges;
     private long repairTimer = -1;
-    private boolean refreshing;
-    private boolean closing;
     private final String connectionName = "billing-" + UUID.randomUUID();
 
     private RabbitMQClient client;
@@ -92,9 +82,6 @@ public final class BillingVerticle extends VerticleBase {
     private Counter deadLettered;
     private Timer storeLatency;
     private Timer receiveToStored;
-    private final AtomicLong backlog = new AtomicLong();
-    private final AtomicLong deadLetters = new AtomicLong();
-    private long backlogTimer = -1;
     private int inFlight;
     private Promise<Void> drained;
     private volatile boolean stopping;
@@ -147,14 +134,8 @@ public final class BillingVerticle extends VerticleBase {
                 .description("From ingestion receiving a batch's first reading to the reading being stored")
                 .publishPercentileHistogram()
                 .register(metrics);
-        Gauge.builder(BACKLOG_METRIC, backlog, AtomicLong::get)
-                .description("Messages (reading batches) ready in the readings queue, polled by billing")
-                .tag("queue", rabbit.topology().queue())
-                .register(metrics);
-        Gauge.builder(DEAD_LETTERS_METRIC, deadLetters, AtomicLong::get)
-                .description("Messages waiting in the dead-letter queue, polled by billing")
-                .register(metrics);
-        backlogTimer = vertx.setPeriodic(BACKLOG_POLL_MS, id -> pollBacklog());
+        queueGauges = new QueueGauges(vertx, rabbit.topology(), () -> client, metrics);
+        queueGauges.start();
         // copies again what a failed cache update left behind, once Redis answers (a no-op while nothing waits)
         repairTimer = vertx.setPeriodic(UsageCache.REPAIR_INTERVAL_MS, id -> {
             if (!stopping && cache.repairPending()) {
@@ -162,8 +143,8 @@ public final class BillingVerticle extends VerticleBase {
             }
         });
         if (bills != null) {
-            refreshTimer = vertx.setPeriodic(BILL_REFRESH_MS, id -> refreshTouchedBills());
-            closeTimer = vertx.setPeriodic(options.closeCheckIntervalMs(), id -> closeDuePeriods());
+            scheduler = new BillScheduler(vertx, bills, options.closeCheckIntervalMs());
+            scheduler.start();
         }
 
         QueueTopology topology = rabbit.topology();
@@ -221,59 +202,6 @@ public final class BillingVerticle extends VerticleBase {
         }
     }
 
-    /** Recomputes the cached current bill of each device whose readings were stored since the last run. */
-    private void refreshTouchedBills() {
-        if (refreshing || touched.isEmpty() || stopping) {
-            return;
-        }
-        refreshing = true;
-        List<String> devices = List.copyOf(touched);
-        touched.clear();
-        Future<Void> chain = Future.succeededFuture();
-        for (String deviceId : devices) {
-            chain = chain.compose(v -> bills.refreshCache(deviceId).recover(e -> {
-                LOG.debug("current bill not refreshed [deviceId: {}]: {}", deviceId, e.toString());
-                return Future.succeededFuture();
-            }));
-        }
-        chain.onComplete(ar -> refreshing = false);
-    }
-
-    /**
-     * Closes due periods while holding the cluster-wide {@value #CLOSE_LOCK} (on a single node, a local lock). The
-     * lock only saves duplicate work: should two nodes close at once anyway (e.g. a lock holder was partitioned
-     * away), the unique bill id still lets exactly one bill per period be issued.
-     */
-    private void closeDuePeriods() {
-        if (closing || stopping) {
-            return;
-        }
-        closing = true;
-        vertx.sharedData().getLockWithTimeout(CLOSE_LOCK, 100)
-                .compose(lock -> bills.closeAllDue()
-                        .onSuccess(n -> {
-                            if (n > 0) {
-                                LOG.info("periods closed [bills issued: {}]", n);
-                            }
-                        })
-                        .eventually(() -> {
-                            lock.release();
-                            return Future.succeededFuture();
-                        }))
-                .onFailure(e -> LOG.debug("closing skipped or failed, retried on the next run: {}", e.toString()))
-                .onComplete(ar -> closing = false);
-    }
-
-    /** Polls the depth of the readings queue and the dead-letter queue for the backlog gauges. */
-    private void pollBacklog() {
-        if (client == null || !client.isConnected()) {
-            return;
-        }
-        QueueTopology topology = rabbit.topology();
-        client.messageCount(topology.queue()).onSuccess(backlog::set);
-        client.messageCount(topology.deadLetterQueue()).onSuccess(deadLetters::set);
-    }
-
     private void handleDelivery(RabbitMQMessage message) {
         long deliveryTag = message.envelope().getDeliveryTag();
         List<MeterReading> readings;
@@ -295,8 +223,8 @@ public final class BillingVerticle extends VerticleBase {
                     duplicates.increment(result.duplicates());
                     LOG.debug("batch stored [deliveryTag: {}, stored: {}, duplicates: {}]", deliveryTag,
                             result.stored(), result.duplicates());
-                    if (bills != null) {
-                        readings.forEach(r -> touched.add(r.deviceId()));
+                    if (scheduler != null) {
+                        readings.forEach(r -> scheduler.markStored(r.deviceId()));
                     }
                 })
                 .compose(result -> Future.join(ack(message), cache.update(readings)))
@@ -377,14 +305,11 @@ public final class BillingVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         stopping = true;
-        if (backlogTimer != -1) {
-            vertx.cancelTimer(backlogTimer);
+        if (queueGauges != null) {
+            queueGauges.stop();
         }
-        if (refreshTimer != -1) {
-            vertx.cancelTimer(refreshTimer);
-        }
-        if (closeTimer != -1) {
-            vertx.cancelTimer(closeTimer);
+        if (scheduler != null) {
+            scheduler.stop();
         }
         if (repairTimer != -1) {
             vertx.cancelTimer(repairTimer);

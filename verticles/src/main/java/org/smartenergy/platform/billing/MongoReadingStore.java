@@ -1,6 +1,7 @@
 package org.smartenergy.platform.billing;
 
 import org.smartenergy.platform.storage.MongoSupport;
+import org.smartenergy.platform.storage.UsageBucketSchema;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -31,16 +32,21 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
+import static org.smartenergy.platform.storage.UsageBucketSchema.COUNT;
+import static org.smartenergy.platform.storage.UsageBucketSchema.DAY;
+import static org.smartenergy.platform.storage.UsageBucketSchema.DEVICE_ID;
+import static org.smartenergy.platform.storage.UsageBucketSchema.HOUR;
+import static org.smartenergy.platform.storage.UsageBucketSchema.HOUR_START;
+import static org.smartenergy.platform.storage.UsageBucketSchema.ID;
+import static org.smartenergy.platform.storage.UsageBucketSchema.READINGS;
+import static org.smartenergy.platform.storage.UsageBucketSchema.READING_INTERVAL;
+import static org.smartenergy.platform.storage.UsageBucketSchema.READING_SEQ;
+import static org.smartenergy.platform.storage.UsageBucketSchema.READING_USAGE;
+import static org.smartenergy.platform.storage.UsageBucketSchema.TOTAL;
+
 /**
- * {@link ReadingStore} on MongoDB with the bucket pattern: one document per device and UTC hour.
- *
- * <pre>
- * { _id: "meter-1|2026-11-27T09", deviceId: "meter-1", day: "2026-11-27", hour: 9,
- *   hourStart: ISODate("2026-11-27T09:00:00Z"),
- *   readings: { "1764234900000": { e: 250000, s: 42, i: 900 }, ... },
- *   total: 250000, count: 1, quarters: { "36": 250000, ... } }
- * (quarters: energy per UTC quarter hour of the day, 00-95; an hour holds four of them)
- * </pre>
+ * {@link ReadingStore} on MongoDB with the bucket pattern: one document per device and UTC hour, laid out as
+ * {@link UsageBucketSchema} describes.
  *
  * <p>Every write addresses a document by {@code _id} alone, so it is an index lookup on MongoDB and on the embedded
  * stand-in alike (mongo-java-server uses an index only for a filter on exactly the index's fields), and its cost does
@@ -72,8 +78,8 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
 
     private static final Logger LOG = LoggerFactory.getLogger(MongoReadingStore.class);
     private static final BulkWriteOptions UNORDERED = new BulkWriteOptions(false);
-    private static final JsonObject WITHOUT_READINGS = new JsonObject().put("readings", 0);
-    private static final JsonObject ONLY_READINGS = new JsonObject().put("readings", 1);
+    private static final JsonObject WITHOUT_READINGS = new JsonObject().put(READINGS, 0);
+    private static final JsonObject ONLY_READINGS = new JsonObject().put(READINGS, 1);
     private static final UpdateOptions UPSERT_RETURN_BEFORE = new UpdateOptions().setUpsert(true)
             .setReturningNewDocument(false);
     /** A bucket receiving fewer readings of a batch than this goes into the batch's bulk write (see mergeSparse). */
@@ -96,16 +102,16 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
 
     /** @return the bucket id of a device and the UTC hour starting at {@code hourStart} (epoch ms) */
     public static String bucketId(String deviceId, long hourStart) {
-        return deviceId + "|" + UsageBuckets.hour(hourStart);
+        return UsageBucketSchema.id(deviceId, hourStart);
     }
 
     @Override
     public Future<Void> init() {
         // range queries by device (long usage spans) and the analytics $match on the day; the embedded stand-in
         // ignores non-unique indexes, every hot path addresses documents by _id
-        return mongo.createIndexWithOptions(collection, new JsonObject().put("deviceId", 1).put("hourStart", 1),
+        return mongo.createIndexWithOptions(collection, new JsonObject().put(DEVICE_ID, 1).put(HOUR_START, 1),
                         new IndexOptions().name("deviceId_hourStart"))
-                .compose(v -> mongo.createIndexWithOptions(collection, new JsonObject().put("day", 1),
+                .compose(v -> mongo.createIndexWithOptions(collection, new JsonObject().put(DAY, 1),
                         new IndexOptions().name("day")));
     }
 
@@ -148,7 +154,7 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
                     for (Future<Merge> f : writes) {
                         stored += f.result().newlyStored();
                         f.result().totals().forEach((id, bucketTotals) -> totals.add(BulkOperation.createUpdate(
-                                new JsonObject().put("_id", id), new JsonObject().put("$max", bucketTotals),
+                                new JsonObject().put(ID, id), new JsonObject().put("$max", bucketTotals),
                                 false, false)));
                     }
                     int newlyStored = stored;
@@ -173,9 +179,10 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         buckets.forEach((id, bucketReadings) -> {
             for (MeterReading r : bucketReadings) {
                 JsonObject update = new JsonObject()
-                        .put("$max", new JsonObject().put("readings." + r.timestamp().toEpochMilli(), entry(r)))
+                        .put("$max", new JsonObject()
+                                .put(UsageBucketSchema.reading(r.timestamp().toEpochMilli()), entry(r)))
                         .put("$setOnInsert", bucketFields(r));
-                updates.add(BulkOperation.createUpdate(new JsonObject().put("_id", id), update, true, false));
+                updates.add(BulkOperation.createUpdate(new JsonObject().put(ID, id), update, true, false));
             }
         });
         JsonArray ids = new JsonArray(new ArrayList<>(buckets.keySet()));
@@ -188,11 +195,11 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
                         .map(r -> (int) (r.getModifiedCount() + r.getUpserts().size()) + MongoSupport.changedBefore(e))
                         : Future.failedFuture(e))
                 .compose(changed -> mongo.findWithOptions(collection,
-                                new JsonObject().put("_id", new JsonObject().put("$in", ids)),
+                                new JsonObject().put(ID, new JsonObject().put("$in", ids)),
                                 new FindOptions().setFields(ONLY_READINGS))
                         .map(docs -> {
                             Map<String, JsonObject> totals = new LinkedHashMap<>();
-                            docs.forEach(doc -> totals.put(doc.getString("_id"),
+                            docs.forEach(doc -> totals.put(doc.getString(ID),
                                     merged(doc, List.of()).totals()));
                             return new Merge(changed, totals);
                         }));
@@ -201,10 +208,10 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
     private static JsonObject bucketFields(MeterReading r) {
         long ms = r.timestamp().toEpochMilli();
         return new JsonObject()
-                .put("deviceId", r.deviceId())
-                .put("day", UsageBuckets.day(ms))
-                .put("hour", UsageBuckets.hourOfDay(ms))
-                .put("hourStart", MongoSupport.date(Instant.ofEpochMilli(UsageBuckets.hourStart(ms))));
+                .put(DEVICE_ID, r.deviceId())
+                .put(DAY, UsageBuckets.day(ms))
+                .put(HOUR, UsageBuckets.hourOfDay(ms))
+                .put(HOUR_START, MongoSupport.date(Instant.ofEpochMilli(UsageBuckets.hourStart(ms))));
     }
 
     /**
@@ -224,12 +231,12 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         MeterReading first = bucketReadings.get(0);
         JsonObject max = new JsonObject();
         for (MeterReading r : bucketReadings) {
-            max.put("readings." + r.timestamp().toEpochMilli(), entry(r));
+            max.put(UsageBucketSchema.reading(r.timestamp().toEpochMilli()), entry(r));
         }
         JsonObject update = new JsonObject()
                 .put("$max", max)
                 .put("$setOnInsert", bucketFields(first));
-        JsonObject filter = new JsonObject().put("_id", id);
+        JsonObject filter = new JsonObject().put(ID, id);
         return mongo.findOneAndUpdateWithOptions(collection, filter, update, new FindOptions().setFields(ONLY_READINGS),
                         UPSERT_RETURN_BEFORE)
                 // two upserts of a new bucket racing: the loser's insert hits the winner's _id; once more finds it
@@ -245,11 +252,12 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
 
     /** Computes, from the bucket as it was before the write and the readings written, the bucket after it. */
     private static Merged merged(JsonObject before, List<MeterReading> written) {
-        JsonObject stored = before == null ? new JsonObject() : before.getJsonObject("readings", new JsonObject());
+        JsonObject stored = before == null ? new JsonObject() : before.getJsonObject(READINGS, new JsonObject());
         Map<Long, long[]> after = new HashMap<>();
         for (String ms : stored.fieldNames()) {
             JsonObject e = stored.getJsonObject(ms);
-            after.put(Long.parseLong(ms), new long[]{number(e, "e"), number(e, "s"), number(e, "i")});
+            after.put(Long.parseLong(ms),
+                    new long[]{number(e, READING_USAGE), number(e, READING_SEQ), number(e, READING_INTERVAL)});
         }
         int newlyStored = 0;
         for (MeterReading r : written) {
@@ -269,8 +277,8 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
             total += mwh;
             quarters.merge(UsageBuckets.quarterOfDay(e.getKey()), mwh, Long::sum);
         }
-        JsonObject totals = new JsonObject().put("total", total).put("count", (long) after.size());
-        quarters.forEach((q, mwh) -> totals.put("quarters." + twoDigits(q), mwh));
+        JsonObject totals = new JsonObject().put(TOTAL, total).put(COUNT, (long) after.size());
+        quarters.forEach((q, mwh) -> totals.put(UsageBucketSchema.quarter(q), mwh));
         return new Merged(newlyStored, totals);
     }
 
@@ -283,9 +291,9 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
     /** The stored form of a reading; field order matters: {@code $max} compares documents field by field. */
     private static JsonObject entry(MeterReading r) {
         return new JsonObject()
-                .put("e", r.usageMwh())
-                .put("s", r.seq())
-                .put("i", (long) r.intervalSeconds());
+                .put(READING_USAGE, r.usageMwh())
+                .put(READING_SEQ, r.seq())
+                .put(READING_INTERVAL, (long) r.intervalSeconds());
     }
 
     @Override
@@ -320,11 +328,11 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
             if (ids.isEmpty()) {
                 return Future.succeededFuture(List.of());
             }
-            query = new JsonObject().put("_id", new JsonObject().put("$in", ids));
+            query = new JsonObject().put(ID, new JsonObject().put("$in", ids));
         } else {
             query = new JsonObject()
-                    .put("deviceId", deviceId)
-                    .put("hourStart", new JsonObject()
+                    .put(DEVICE_ID, deviceId)
+                    .put(HOUR_START, new JsonObject()
                             .put("$gte", MongoSupport.date(Instant.ofEpochMilli(firstHour)))
                             .put("$lt", MongoSupport.date(to)));
         }
@@ -334,17 +342,17 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
     private static List<UsageBucket> toBuckets(List<JsonObject> docs, Instant from, Instant to, UsageStep step) {
         Map<Instant, long[]> byStart = new java.util.TreeMap<>();
         for (JsonObject doc : docs) {
-            long count = number(doc, "count");
+            long count = number(doc, COUNT);
             if (count <= 0) {
                 continue;
             }
-            Instant hourStart = MongoSupport.instant(doc.getValue("hourStart"));
+            Instant hourStart = MongoSupport.instant(doc.getValue(HOUR_START));
             Instant start = step == UsageStep.DAY ? hourStart.truncatedTo(ChronoUnit.DAYS) : hourStart;
             if (!inRange(start, from, to)) {
                 continue;
             }
             long[] sums = byStart.computeIfAbsent(start, k -> new long[2]);
-            sums[0] += number(doc, "total");
+            sums[0] += number(doc, TOTAL);
             sums[1] += count;
         }
         List<UsageBucket> result = new ArrayList<>(byStart.size());
@@ -364,11 +372,11 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         return hourBuckets(deviceId, from, afterLast, ONLY_READINGS).map(docs -> {
             List<MeterReading> result = new ArrayList<>();
             for (JsonObject doc : docs) {
-                JsonObject readings = doc.getJsonObject("readings", new JsonObject());
+                JsonObject readings = doc.getJsonObject(READINGS, new JsonObject());
                 for (String ms : readings.fieldNames()) {
                     JsonObject r = readings.getJsonObject(ms);
-                    result.add(new MeterReading(deviceId, Instant.ofEpochMilli(Long.parseLong(ms)), number(r, "e"),
-                            number(r, "s"), (int) number(r, "i")));
+                    result.add(new MeterReading(deviceId, Instant.ofEpochMilli(Long.parseLong(ms)),
+                            number(r, READING_USAGE), number(r, READING_SEQ), (int) number(r, READING_INTERVAL)));
                 }
             }
             return result;
@@ -388,7 +396,7 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
                 ids.add(bucketId(d.deviceId(), dayStart + h * HOUR_MS));
             }
         }
-        JsonObject query = new JsonObject().put("_id", new JsonObject().put("$in", ids));
+        JsonObject query = new JsonObject().put(ID, new JsonObject().put("$in", ids));
         return mongo.findWithOptions(collection, query, new FindOptions().setFields(WITHOUT_READINGS))
                 .map(MongoReadingStore::toTotals);
     }
@@ -396,7 +404,7 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
     /** Distinct device ids of the day's buckets (the {@code day} index serves the filter). */
     @Override
     public Future<List<String>> devices(String day) {
-        return mongo.distinctWithQuery(collection, "deviceId", String.class.getName(), new JsonObject().put("day", day))
+        return mongo.distinctWithQuery(collection, DEVICE_ID, String.class.getName(), new JsonObject().put(DAY, day))
                 .map(ids -> ids.stream().map(String::valueOf).toList());
     }
 
@@ -404,12 +412,12 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         Map<DeviceDay, long[]> sums = new LinkedHashMap<>();
         Map<DeviceDay, Map<Integer, Long>> hours = new HashMap<>();
         for (JsonObject doc : docs) {
-            DeviceDay key = new DeviceDay(doc.getString("deviceId"), doc.getString("day"));
+            DeviceDay key = new DeviceDay(doc.getString(DEVICE_ID), doc.getString(DAY));
             long[] s = sums.computeIfAbsent(key, k -> new long[2]);
-            long total = number(doc, "total");
+            long total = number(doc, TOTAL);
             s[0] += total;
-            s[1] += number(doc, "count");
-            int hour = doc.getInteger("hour", 0);
+            s[1] += number(doc, COUNT);
+            int hour = doc.getInteger(HOUR, 0);
             hours.computeIfAbsent(key, k -> new java.util.TreeMap<>()).put(hour, total);
         }
         List<BucketTotals> result = new ArrayList<>(sums.size());
@@ -424,9 +432,5 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
     private static long number(JsonObject json, String key) {
         Number n = json.getNumber(key);
         return n == null ? 0L : n.longValue();
-    }
-
-    static String twoDigits(int hour) {
-        return hour < 10 ? "0" + hour : Integer.toString(hour);
     }
 }

@@ -53,8 +53,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class UsageCache {
 
-    /** Counter of failed cache updates (one per failed command or failed read of the totals). */
+    /**
+     * Counter of failed cache updates (one per failed command or failed read of the totals), shared with the bill
+     * cache and told apart by the {@value #CACHE_TAG} tag: {@value #CACHE} here.
+     */
     public static final String ERRORS_METRIC = "energy.cache.errors";
+    /** Tag of {@value #ERRORS_METRIC} naming the cache whose operation failed. */
+    public static final String CACHE_TAG = "cache";
+    /** Value of {@value #CACHE_TAG} for this cache's errors. */
+    public static final String CACHE = "usage";
     static final long WARN_INTERVAL_MS = 10_000;
     /** Counter of device days whose totals were copied again after a failed update (Prometheus {@code _total}). */
     public static final String REPAIRS_METRIC = "energy.cache.repairs";
@@ -133,7 +140,8 @@ public final class UsageCache {
         }
         this.commandTimeoutMs = commandTimeoutMs;
         this.errors = Counter.builder(ERRORS_METRIC)
-                .description("Failed usage cache updates (Redis or reading back totals)")
+                .description("Failed Redis cache operations, by cache (usage totals, current bills)")
+                .tag(CACHE_TAG, CACHE)
                 .register(Objects.requireNonNull(metrics, "metrics"));
         this.repairs = Counter.builder(REPAIRS_METRIC)
                 .description("Device days whose totals were copied to Redis again after a failed cache update")

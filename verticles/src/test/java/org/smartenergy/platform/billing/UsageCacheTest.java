@@ -88,7 +88,7 @@ class UsageCacheTest {
                 .compose(v -> hget(cache.latestKey(device), "ts"))
                 .onComplete(ctx.succeeding(ts -> ctx.verify(() -> {
                     assertThat(ts).isEqualTo(Long.toString(T.plusSeconds(900).toEpochMilli()));
-                    assertThat(metrics.counter(UsageCache.ERRORS_METRIC).count()).isZero();
+                    assertThat(metrics.get(UsageCache.ERRORS_METRIC).tag(UsageCache.CACHE_TAG, "usage").counter().count()).isZero();
                     ctx.completeNow();
                 })));
     }
@@ -145,7 +145,7 @@ class UsageCacheTest {
                     // THEN the update completes (successfully: the cache never fails a batch) soon after the timeout
                     assertThat(elapsedMs).isLessThan(3_000);
                     // AND the failures are counted
-                    assertThat(metrics.counter(UsageCache.ERRORS_METRIC).count()).isGreaterThan(0);
+                    assertThat(metrics.get(UsageCache.ERRORS_METRIC).tag(UsageCache.CACHE_TAG, "usage").counter().count()).isGreaterThan(0);
                     ctx.completeNow();
                 })));
     }

@@ -100,7 +100,7 @@ class BackingServiceOutageIT {
                 () -> platform.counter("energy.readings.stored") >= storedBefore + during.size());
         PlatformHarness.await("failed cache updates are remembered", CONVERGE,
                 () -> gauge(UsageCache.REPAIR_PENDING_METRIC) > 0);
-        assertThat(platform.counter(UsageCache.ERRORS_METRIC)).isPositive();
+        assertThat(platform.counter(UsageCache.ERRORS_METRIC, UsageCache.CACHE_TAG, "usage")).isPositive();
         assertThat(platform.counter(UsageCache.REPAIRS_METRIC)).isZero();
 
         // THEN the node stays ready, reporting Redis down in its own check

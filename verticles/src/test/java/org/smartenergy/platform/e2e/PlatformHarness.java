@@ -209,6 +209,11 @@ public final class PlatformHarness implements AutoCloseable {
         return node.metrics().find(name).counters().stream().mapToDouble(c -> c.count()).sum();
     }
 
+    /** @return the sum of the counters of that name carrying the tag {@code key=value} */
+    public double counter(String name, String key, String value) {
+        return node.metrics().find(name).tag(key, value).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
     @Override
     public void close() throws Exception {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

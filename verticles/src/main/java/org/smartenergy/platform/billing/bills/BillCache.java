@@ -31,8 +31,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BillCache {
 
-    /** The same counter the usage cache counts its failures in. */
+    /** The same counter the usage cache counts its failures in, told apart by {@value #CACHE_TAG}={@value #CACHE}. */
     public static final String ERRORS_METRIC = "energy.cache.errors";
+    /** Tag of {@value #ERRORS_METRIC} naming the cache whose operation failed. */
+    public static final String CACHE_TAG = "cache";
+    /** Value of {@value #CACHE_TAG} for this cache's errors. */
+    public static final String CACHE = "bill";
     static final long TTL_SECONDS = 24 * 3600;
     private static final Logger LOG = LoggerFactory.getLogger(BillCache.class);
 
@@ -55,7 +59,8 @@ public final class BillCache {
         this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
         this.commandTimeoutMs = commandTimeoutMs;
         this.errors = Counter.builder(ERRORS_METRIC)
-                .description("Failed usage cache updates (Redis or reading back totals)")
+                .description("Failed Redis cache operations, by cache (usage totals, current bills)")
+                .tag(CACHE_TAG, CACHE)
                 .register(Objects.requireNonNull(metrics, "metrics"));
     }
 

@@ -9,6 +9,9 @@ import org.smartenergy.platform.billing.bills.TariffRepository.Segment;
 import org.smartenergy.platform.domain.tariff.Adjustment;
 import org.smartenergy.platform.domain.tariff.Bill;
 import org.smartenergy.platform.domain.tariff.BillingPeriod;
+import org.smartenergy.platform.domain.tariff.CorrectionBaselines;
+import org.smartenergy.platform.domain.tariff.SupplySchedule;
+import org.smartenergy.platform.domain.tariff.SupplySchedule.Period;
 import org.smartenergy.platform.domain.tariff.Tariff;
 import org.smartenergy.platform.domain.tariff.TariffEngine;
 
@@ -99,7 +102,7 @@ public final class BillService {
      */
     public Future<JsonObject> currentJson(String deviceId) {
         return supply(deviceId).compose(supply -> {
-            SupplyPeriod open = open(deviceId, supply);
+            Period open = open(deviceId, supply);
             Future<JsonObject> cached = cache == null ? Future.succeededFuture() : cache.get(deviceId);
             return cached.compose(json -> json != null && fresh(json, open.tariff(), open.period())
                     ? Future.succeededFuture(json)
@@ -141,7 +144,7 @@ public final class BillService {
     /** The running bill of the device's open period, computed from MongoDB. */
     public Future<BillView> current(String deviceId) {
         return supply(deviceId).compose(supply -> {
-            SupplyPeriod open = open(deviceId, supply);
+            Period open = open(deviceId, supply);
             return running(deviceId, open.tariff(), open.period());
         });
     }
@@ -154,13 +157,13 @@ public final class BillService {
      */
     public Future<BillView> forPeriod(String deviceId, YearMonth month) {
         return supply(deviceId).compose(supply -> {
-            SupplyPeriod match = null;
-            for (SupplyPeriod p : periods(supply)) {
+            Period match = null;
+            for (Period p : periods(supply)) {
                 if (YearMonth.from(p.period().start()).equals(month)) {
                     match = p;
                 }
             }
-            SupplyPeriod found = match;
+            Period found = match;
             return bills.findById(deviceId, found == null ? null : found.period()).compose(issued -> {
                 if (issued != null) {
                     return Future.succeededFuture(issued.view());
@@ -345,15 +348,10 @@ public final class BillService {
 
     private Future<Integer> closeDue(String deviceId, Supply supply) {
         Instant now = clock.instant();
-        List<SupplyPeriod> due = new ArrayList<>();
-        for (SupplyPeriod p : periods(supply)) {
-            if (!now.isBefore(p.period().endInstant(p.tariff().zone()).plus(grace))) {
-                due.add(p);
-            }
-        }
-        List<SupplyPeriod> last = due.subList(Math.max(0, due.size() - MAX_CATCH_UP_PERIODS), due.size());
+        List<Period> due = SupplySchedule.due(SupplySchedule.periods(supply.parts(), now), now, grace,
+                MAX_CATCH_UP_PERIODS);
         Future<Integer> chain = Future.succeededFuture(0);
-        for (SupplyPeriod p : last) {
+        for (Period p : due) {
             chain = chain.compose(n -> issueIfAbsent(deviceId, p.tariff(), p.period())
                     .map(issued -> issued ? n + 1 : n));
         }
@@ -408,13 +406,11 @@ public final class BillService {
     private Future<List<Correction>> pendingCorrections(String deviceId, BillingPeriod period) {
         return bills.list(deviceId, ADJUSTABLE_PERIODS + MAX_CATCH_UP_PERIODS).compose(all -> {
             // only bills before this period count, newest first
-            List<IssuedBill> before = all.stream()
-                    .filter(b -> b.bill().period().start().isBefore(period.start()))
-                    .toList();
-            List<IssuedBill> adjustable = before.subList(0, Math.min(ADJUSTABLE_PERIODS, before.size()));
+            List<CorrectionBaselines.Issued> before = CorrectionBaselines.before(
+                    all.stream().map(IssuedBill::issued).toList(), period);
             List<Future<Correction>> checks = new ArrayList<>();
-            for (IssuedBill issued : adjustable) {
-                checks.add(correction(deviceId, issued, baseline(issued, before)));
+            for (CorrectionBaselines.Issued issued : CorrectionBaselines.adjustable(before, ADJUSTABLE_PERIODS)) {
+                checks.add(correction(deviceId, issued.bill(), CorrectionBaselines.baseline(issued, before)));
             }
             return Future.all(checks).map(v -> {
                 List<Correction> result = new ArrayList<>();
@@ -429,23 +425,7 @@ public final class BillService {
         });
     }
 
-    /** The newest correction of the issued bill's period carried by a later bill, else the issued bill itself. */
-    private static Bill baseline(IssuedBill issued, List<IssuedBill> newestFirst) {
-        BillingPeriod period = issued.bill().period();
-        for (IssuedBill later : newestFirst) {
-            if (!later.bill().period().start().isAfter(period.start())) {
-                break;
-            }
-            Bill correction = later.correctionOf(period);
-            if (correction != null) {
-                return correction;
-            }
-        }
-        return issued.bill();
-    }
-
-    private Future<Correction> correction(String deviceId, IssuedBill issued, Bill baseline) {
-        Bill was = issued.bill();
+    private Future<Correction> correction(String deviceId, Bill was, Bill baseline) {
         return tariffs.version(was.tariffId(), was.tariffVersion()).compose(tariff -> {
             if (tariff == null) {
                 return Future.failedFuture(new IllegalStateException("tariff " + was.tariffId() + " version "
@@ -472,10 +452,14 @@ public final class BillService {
         Tariff tariffOf(int segment) {
             return tariffs.get(segment);
         }
-    }
 
-    /** A billing period of a supply and the tariff it is rated with. */
-    private record SupplyPeriod(BillingPeriod period, Tariff tariff, boolean open) {
+        List<SupplySchedule.Part> parts() {
+            List<SupplySchedule.Part> parts = new ArrayList<>(segments.size());
+            for (int i = 0; i < segments.size(); i++) {
+                parts.add(new SupplySchedule.Part(segments.get(i).from(), segments.get(i).to(), tariffs.get(i)));
+            }
+            return parts;
+        }
     }
 
     private Future<Supply> supply(String deviceId) {
@@ -512,35 +496,15 @@ public final class BillService {
         });
     }
 
-    /**
-     * Every billing period of the supply that has started, oldest first: per segment, each cycle of its tariff it
-     * touches, cut to the segment ({@link org.smartenergy.platform.domain.tariff.BillingCycle#periods}); an open
-     * segment up to the period containing now (the open period, flagged).
-     */
-    private List<SupplyPeriod> periods(Supply supply) {
-        Instant now = clock.instant();
-        List<SupplyPeriod> result = new ArrayList<>();
-        for (int i = 0; i < supply.segments().size(); i++) {
-            Segment seg = supply.segments().get(i);
-            Tariff t = supply.tariffOf(i);
-            LocalDate to = seg.open() ? t.billingCycle().periodContaining(now, t.zone()).end() : seg.to();
-            if (!to.isAfter(seg.from())) {
-                continue;
-            }
-            for (BillingPeriod p : t.billingCycle().periods(seg.from(), to)) {
-                if (p.startInstant(t.zone()).isAfter(now)) {
-                    break;
-                }
-                result.add(new SupplyPeriod(p, t, seg.open() && now.isBefore(p.endInstant(t.zone()))));
-            }
-        }
-        return result;
+    /** Every billing period of the supply that has started, oldest first ({@link SupplySchedule#periods}). */
+    private List<Period> periods(Supply supply) {
+        return SupplySchedule.periods(supply.parts(), clock.instant());
     }
 
-    private SupplyPeriod open(String deviceId, Supply supply) {
-        List<SupplyPeriod> all = periods(supply);
-        if (!all.isEmpty() && all.get(all.size() - 1).open()) {
-            return all.get(all.size() - 1);
+    private Period open(String deviceId, Supply supply) {
+        Period open = SupplySchedule.open(periods(supply));
+        if (open != null) {
+            return open;
         }
         Segment last = supply.segments().get(supply.segments().size() - 1);
         throw new BillingNotFoundException("device '" + deviceId + "' has no tariff: its supply ended on "

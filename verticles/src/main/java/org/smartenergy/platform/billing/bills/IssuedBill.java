@@ -2,6 +2,7 @@ package org.smartenergy.platform.billing.bills;
 
 import org.smartenergy.platform.domain.tariff.Bill;
 import org.smartenergy.platform.domain.tariff.BillingPeriod;
+import org.smartenergy.platform.domain.tariff.CorrectionBaselines;
 
 import java.time.Instant;
 import java.util.List;
@@ -36,12 +37,12 @@ public record IssuedBill(String deviceId, Bill bill, List<Bill> corrections, Ins
 
     /** @return the re-rated bill this bill's correction of {@code period} was computed from, or null */
     public Bill correctionOf(BillingPeriod period) {
-        for (Bill b : corrections) {
-            if (b.period().equals(period)) {
-                return b;
-            }
-        }
-        return null;
+        return CorrectionBaselines.correctionOf(corrections, period);
+    }
+
+    /** @return this bill as the correction rules see it ({@link CorrectionBaselines}) */
+    public CorrectionBaselines.Issued issued() {
+        return new CorrectionBaselines.Issued(bill, corrections);
     }
 
     /** @return the bill as the API shows it */

@@ -36,14 +36,15 @@ class BillCacheTest {
     private Redis client;
     private Switchable redis;
     private BillCache cache;
+    private SimpleMeterRegistry metrics;
     private String device;
 
     @BeforeEach
     void setUp(Vertx vertx) {
         client = Redis.createClient(vertx, RedisSettings.DEFAULTS.toRedisOptions());
         redis = new Switchable(client);
-        cache = new BillCache(RedisAPI.api(redis), "sep-test:" + UUID.randomUUID() + ":", 500,
-                new SimpleMeterRegistry());
+        metrics = new SimpleMeterRegistry();
+        cache = new BillCache(RedisAPI.api(redis), "sep-test:" + UUID.randomUUID() + ":", 500, metrics);
         device = "meter-" + UUID.randomUUID();
     }
 
@@ -72,6 +73,24 @@ class BillCacheTest {
                 .onComplete(ctx.succeeding(bill -> ctx.verify(() -> {
                     // THEN the 10 kWh copy is gone: readers compute the bill from MongoDB instead of reading it
                     assertThat(bill).isNull();
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void aFailedBillWriteIsCountedUnderTheBillCacheTag(VertxTestContext ctx) {
+        // GIVEN Redis fails every command
+        redis.down = true;
+        // WHEN a bill is written and one is read
+        cache.put(device, new JsonObject().put("energyKwh", "12"))
+                .compose(v -> cache.get(device))
+                .onComplete(ctx.succeeding(bill -> ctx.verify(() -> {
+                    // THEN the read is a miss, never a failure
+                    assertThat(bill).isNull();
+                    // AND both failures are counted in energy.cache.errors{cache="bill"}, none under another cache
+                    assertThat(metrics.get(BillCache.ERRORS_METRIC).tag(BillCache.CACHE_TAG, "bill").counter().count())
+                            .isEqualTo(2);
+                    assertThat(metrics.find(BillCache.ERRORS_METRIC).counters()).hasSize(1);
                     ctx.completeNow();
                 })));
     }

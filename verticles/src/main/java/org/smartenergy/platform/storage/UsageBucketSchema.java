@@ -1,0 +1,73 @@
+package org.smartenergy.platform.storage;
+
+import org.smartenergy.platform.domain.UsageBuckets;
+
+/**
+ * The hour-bucket document of collection {@code billing.readingsCollection} (default {@code usage_hours}): the one
+ * place its field names are spelled, written by billing's {@code MongoReadingStore} and read by analytics'
+ * {@code UsageAnalytics}. No driver types: names and the formats of the composed ones only.
+ *
+ * <pre>
+ * { _id: "meter-1|2026-11-27T09", deviceId: "meter-1", day: "2026-11-27", hour: 9,
+ *   hourStart: ISODate("2026-11-27T09:00:00Z"),
+ *   readings: { "1764234900000": { e: 250000, s: 42, i: 900 }, ... },
+ *   total: 250000, count: 1, quarters: { "36": 250000, ... } }
+ * </pre>
+ * (readings: keyed by the epoch ms of the interval end, e = usage in mWh, s = seq, i = interval seconds, in that
+ * order because {@code $max} compares them field by field; quarters: energy per UTC quarter hour of the day, 00-95,
+ * an hour holds four of them; total and count: the sum and number of the readings)
+ */
+public final class UsageBucketSchema {
+
+    /** {@code <deviceId>|<yyyy-MM-ddTHH>}, see {@link #id}. */
+    public static final String ID = "_id";
+    public static final String DEVICE_ID = "deviceId";
+    /** UTC day, {@code yyyy-MM-dd}. */
+    public static final String DAY = "day";
+    /** UTC hour of day, 0-23 (a number). */
+    public static final String HOUR = "hour";
+    /** Start of the UTC hour, a BSON date. */
+    public static final String HOUR_START = "hourStart";
+    /** Map of readings by interval end (epoch ms as a string) to {@code {e, s, i}}. */
+    public static final String READINGS = "readings";
+    /** A reading's usage in mWh. */
+    public static final String READING_USAGE = "e";
+    /** A reading's sequence number. */
+    public static final String READING_SEQ = "s";
+    /** A reading's interval in seconds. */
+    public static final String READING_INTERVAL = "i";
+    /** Sum of the readings' usage, mWh. */
+    public static final String TOTAL = "total";
+    /** Number of readings. */
+    public static final String COUNT = "count";
+    /** Map of the UTC quarter hour of the day (two digits, 00-95) to its usage in mWh. */
+    public static final String QUARTERS = "quarters";
+
+    private UsageBucketSchema() {
+    }
+
+    /** @return the bucket id of a device and the UTC hour starting at {@code hourStart} (epoch ms) */
+    public static String id(String deviceId, long hourStart) {
+        return deviceId + "|" + UsageBuckets.hour(hourStart);
+    }
+
+    /** @return the dotted path of the reading ending at {@code endEpochMilli}: {@code readings.<ms>} */
+    public static String reading(long endEpochMilli) {
+        return READINGS + "." + endEpochMilli;
+    }
+
+    /** @return the dotted path of a quarter hour of the day (0-95): {@code quarters.QQ} */
+    public static String quarter(int quarterOfDay) {
+        return QUARTERS + "." + twoDigits(quarterOfDay);
+    }
+
+    /** @return an aggregation field reference to a bucket field or path: {@code $<field>} */
+    public static String ref(String field) {
+        return "$" + field;
+    }
+
+    /** @return {@code n} (0-99) with two digits: {@code 07}, {@code 42} */
+    public static String twoDigits(int n) {
+        return n < 10 ? "0" + n : Integer.toString(n);
+    }
+}
