@@ -11,6 +11,7 @@ import io.vertx.grpc.server.GrpcServerOptions;
 import org.smartenergy.platform.billing.ReadingStore;
 import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.device.DeviceRegistry;
+import org.smartenergy.platform.gateway.http.OperatorRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -117,7 +118,7 @@ public final class GatewayVerticle extends VerticleBase {
         }
 
         JWTAuth jwt = OperatorTokens.provider(vertx, options.jwtSecret(), options.jwtIssuer());
-        OperatorApi api = new OperatorApi(vertx, jwt, devices, usage, bills, () -> listening);
+        OperatorRouter api = new OperatorRouter(vertx, jwt, devices, usage, bills, () -> listening);
 
         grpcServer = vertx.createHttpServer(new HttpServerOptions()
                         .setHost(options.host())

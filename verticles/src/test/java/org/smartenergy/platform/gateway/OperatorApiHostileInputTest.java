@@ -22,6 +22,7 @@ import org.smartenergy.platform.billing.bills.BillRepository;
 import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.billing.bills.TariffRepository;
 import org.smartenergy.platform.device.MongoDeviceRegistry;
+import org.smartenergy.platform.gateway.http.JsonBodies;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -207,7 +208,7 @@ class OperatorApiHostileInputTest {
     void aBodyDeclaredLargerThanTheLimitIs413AndTheConnectionIsClosed() throws Exception {
         // GIVEN a keep-alive request announcing a tariff body over 256 KiB, the body not sent
         String request = "POST " + TARIFFS + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + (OperatorApi.MAX_TARIFF_BODY_BYTES + 1)
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + (JsonBodies.MAX_TARIFF_BODY_BYTES + 1)
                 + "\r\n\r\n";
 
         // WHEN it is sent THEN 413 in the JSON shape, Connection: close, and the server closes the connection
