@@ -1,6 +1,7 @@
 package org.smartenergy.platform.billing;
 
 import org.smartenergy.platform.storage.MongoSupport;
+import org.smartenergy.platform.storage.StoreUnavailableException;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -300,7 +301,8 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         // a day bucket starting in [from, to) sums the hours of its whole day
         Instant last = step == UsageStep.DAY ? to.plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.DAYS) : to;
         return hourBuckets(deviceId, from, last, WITHOUT_READINGS)
-                .map(docs -> toBuckets(docs, from, to, step));
+                .map(docs -> toBuckets(docs, from, to, step))
+                .recover(StoreUnavailableException::recover);
     }
 
     /**

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.smartenergy.platform.billing.MongoReadingStore;
+import org.smartenergy.platform.billing.bills.BillPorts;
 import org.smartenergy.platform.billing.bills.BillRepository;
 import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.billing.bills.TariffRepository;
@@ -71,7 +72,8 @@ class OperatorApiHostileInputTest {
         await(devices.init().compose(v -> store.init()).compose(v -> tariffs.init()).compose(v -> bills.init()));
         BillService billing = new BillService(tariffs, bills, store, null, Clock.systemUTC(), Duration.ofHours(48));
         GatewayOptions options = GatewayOptions.withSecret(GatewayHarness.SECRET).withPorts(0, 0);
-        gateway = new GatewayVerticle(options, devices, store, billing, new SimpleMeterRegistry());
+        BillPorts ports = new BillPorts(billing);
+        gateway = new GatewayVerticle(options, devices, store, ports, ports, new SimpleMeterRegistry());
         await(vertx.deployVerticle(gateway));
         net = vertx.createNetClient();
         admin = OperatorTokens.mint(vertx, GatewayHarness.SECRET, options.jwtIssuer(), "test-admin",

@@ -4,8 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.smartenergy.platform.billing.bills.BillJson;
-import org.smartenergy.platform.billing.bills.BillService;
+import org.smartenergy.platform.gateway.BillQueries;
 
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
@@ -28,9 +27,9 @@ final class BillRoutes {
     private static final Pattern PERIOD = Pattern.compile("\\d{4}-\\d{2}");
 
     private final DeviceRoutes devices;
-    private final BillService bills;
+    private final BillQueries bills;
 
-    BillRoutes(DeviceRoutes devices, BillService bills) {
+    BillRoutes(DeviceRoutes devices, BillQueries bills) {
         this.devices = Objects.requireNonNull(devices, "devices");
         this.bills = Objects.requireNonNull(bills, "bills");
     }
@@ -48,14 +47,14 @@ final class BillRoutes {
                 .compose(device -> bills.issued(deviceId, MAX_LISTED_BILLS))
                 .onSuccess(list -> {
                     JsonArray array = new JsonArray();
-                    list.forEach(view -> array.add(BillJson.view(view)));
+                    list.forEach(array::add);
                     json(ctx, 200, new JsonObject().put("deviceId", deviceId).put("bills", array));
                 })
                 .onFailure(ctx::fail);
     }
 
     private void currentBill(RoutingContext ctx) {
-        bills.currentJson(ctx.pathParam("id"))
+        bills.current(ctx.pathParam("id"))
                 .onSuccess(json -> json(ctx, 200, json))
                 .onFailure(ctx::fail);
     }
@@ -73,7 +72,6 @@ final class BillRoutes {
             return;
         }
         bills.forPeriod(ctx.pathParam("id"), month)
-                .map(BillJson::view)
                 .onSuccess(json -> json(ctx, 200, json))
                 .onFailure(ctx::fail);
     }

@@ -5,9 +5,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
-import org.smartenergy.platform.billing.ReadingStore;
-import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.device.DeviceRegistry;
+import org.smartenergy.platform.gateway.BillQueries;
+import org.smartenergy.platform.gateway.TariffAdmin;
+import org.smartenergy.platform.gateway.UsageQueries;
 
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
@@ -30,21 +31,24 @@ public final class OperatorRouter {
     private final DeviceRoutes devices;
     private final UsageRoutes usage;
     private final AnalyticsRoutes analytics;
-    private final BillService bills;
+    private final BillQueries bills;
+    private final TariffAdmin tariffs;
     private final BooleanSupplier ready;
 
     /**
-     * @param bills tariffs and bills, or null for an API without them
-     * @param ready whether the gateway is ready (answers {@code /health/ready})
+     * @param bills   bills, or null for an API without tariffs and bills
+     * @param tariffs tariffs and supplies, or null for an API without tariffs and bills
+     * @param ready   whether the gateway is ready (answers {@code /health/ready})
      */
-    public OperatorRouter(Vertx vertx, JWTAuth jwt, DeviceRegistry devices, ReadingStore usage, BillService bills,
-                          BooleanSupplier ready) {
+    public OperatorRouter(Vertx vertx, JWTAuth jwt, DeviceRegistry devices, UsageQueries usage, BillQueries bills,
+                          TariffAdmin tariffs, BooleanSupplier ready) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.auth = new OperatorAuth(jwt);
         this.devices = new DeviceRoutes(devices);
         this.usage = new UsageRoutes(this.devices, usage);
         this.analytics = new AnalyticsRoutes(vertx);
         this.bills = bills;
+        this.tariffs = tariffs;
         this.ready = Objects.requireNonNull(ready, "ready");
     }
 
@@ -67,10 +71,9 @@ public final class OperatorRouter {
         devices.mount(router);
         usage.mount(router);
         analytics.mount(router);
-        if (bills != null) {
-            TariffRoutes tariffs = new TariffRoutes(bills);
-            tariffs.mount(router);
-            new SupplyRoutes(devices, tariffs, bills).mount(router);
+        if (bills != null && tariffs != null) {
+            new TariffRoutes(tariffs).mount(router);
+            new SupplyRoutes(devices, tariffs).mount(router);
             new BillRoutes(devices, bills).mount(router);
         }
         HttpErrors.install(router);

@@ -1,13 +1,10 @@
 package org.smartenergy.platform.gateway.http;
 
-import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.smartenergy.platform.billing.bills.AssignmentRejectedException;
-import org.smartenergy.platform.billing.bills.BillService;
-import org.smartenergy.platform.gateway.GatewayException;
+import org.smartenergy.platform.gateway.TariffAdmin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,13 +25,11 @@ final class SupplyRoutes {
     private static final Logger LOG = LoggerFactory.getLogger(SupplyRoutes.class);
 
     private final DeviceRoutes devices;
-    private final TariffRoutes tariffs;
-    private final BillService bills;
+    private final TariffAdmin tariffs;
 
-    SupplyRoutes(DeviceRoutes devices, TariffRoutes tariffs, BillService bills) {
+    SupplyRoutes(DeviceRoutes devices, TariffAdmin tariffs) {
         this.devices = Objects.requireNonNull(devices, "devices");
         this.tariffs = Objects.requireNonNull(tariffs, "tariffs");
-        this.bills = Objects.requireNonNull(bills, "bills");
     }
 
     void mount(Router router) {
@@ -66,13 +61,10 @@ final class SupplyRoutes {
             return;
         }
         devices.existing(deviceId)
-                .compose(device -> tariffs.existing(tariffId, pinned))
-                .compose(tariff -> bills.assign(deviceId, tariff, pinned, effective)
-                        .compose(segment -> bills.evictCache(deviceId).map(segment))
-                        .map(segment -> new JsonObject().put("deviceId", deviceId).put("tariffId", tariffId)
-                                .put("version", pinned).put("effectiveVersion", tariff.version())
-                                .put("effectiveFrom", segment.from().toString())))
-                .recover(SupplyRoutes::supplyRejection)
+                .compose(device -> tariffs.assign(deviceId, tariffId, pinned, effective))
+                .map(supply -> new JsonObject().put("deviceId", deviceId).put("tariffId", tariffId)
+                        .put("version", pinned).put("effectiveVersion", supply.effectiveVersion())
+                        .put("effectiveFrom", supply.from().toString()))
                 .onSuccess(answer -> {
                     LOG.info("tariff assigned [deviceId: {}, tariffId: {}, pinnedVersion: {}, from: {}]", deviceId,
                             tariffId, pinned, answer.getString("effectiveFrom"));
@@ -91,9 +83,7 @@ final class SupplyRoutes {
             return;
         }
         devices.existing(deviceId)
-                .compose(device -> bills.endSupply(deviceId, effective))
-                .compose(segment -> bills.evictCache(deviceId).map(segment))
-                .recover(SupplyRoutes::supplyRejection)
+                .compose(device -> tariffs.endSupply(deviceId, effective))
                 .onSuccess(segment -> {
                     LOG.info("supply ended [deviceId: {}, tariffId: {}, to: {}]", deviceId, segment.tariffId(),
                             segment.to());
@@ -124,12 +114,4 @@ final class SupplyRoutes {
         return instant;
     }
 
-    private static <T> Future<T> supplyRejection(Throwable e) {
-        if (e instanceof AssignmentRejectedException rejected) {
-            return Future.failedFuture(new GatewayException(rejected.conflict()
-                    ? GatewayException.Kind.ALREADY_EXISTS : GatewayException.Kind.INVALID_ARGUMENT,
-                    rejected.getMessage()));
-        }
-        return Future.failedFuture(e);
-    }
 }

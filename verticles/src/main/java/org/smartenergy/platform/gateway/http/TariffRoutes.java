@@ -1,16 +1,12 @@
 package org.smartenergy.platform.gateway.http;
 
-import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.smartenergy.platform.billing.bills.BillService;
-import org.smartenergy.platform.billing.bills.BillingNotFoundException;
-import org.smartenergy.platform.billing.tariff.TariffJson;
-import org.smartenergy.platform.domain.tariff.Tariff;
+import org.smartenergy.platform.gateway.TariffAdmin;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,10 +24,10 @@ final class TariffRoutes {
 
     private static final Logger LOG = LoggerFactory.getLogger(TariffRoutes.class);
 
-    private final BillService bills;
+    private final TariffAdmin tariffs;
 
-    TariffRoutes(BillService bills) {
-        this.bills = Objects.requireNonNull(bills, "bills");
+    TariffRoutes(TariffAdmin tariffs) {
+        this.tariffs = Objects.requireNonNull(tariffs, "tariffs");
     }
 
     void mount(Router router) {
@@ -46,22 +42,23 @@ final class TariffRoutes {
             return;
         }
         User operator = OperatorAuth.operator(ctx);
-        bills.tariffs().create(body, bills.clock().instant())
+        tariffs.create(body)
                 .onSuccess(tariff -> {
-                    LOG.info("tariff created [tariffId: {}, version: {}, operator: {}]", tariff.id(), tariff.version(),
+                    String id = tariff.getString("id");
+                    Integer version = tariff.getInteger("version");
+                    LOG.info("tariff created [tariffId: {}, version: {}, operator: {}]", id, version,
                             operator.subject());
-                    ctx.response().putHeader(HttpHeaders.LOCATION,
-                            "/api/v1/tariffs/" + tariff.id() + "?version=" + tariff.version());
-                    json(ctx, 201, TariffJson.toJson(tariff));
+                    ctx.response().putHeader(HttpHeaders.LOCATION, "/api/v1/tariffs/" + id + "?version=" + version);
+                    json(ctx, 201, tariff);
                 })
                 .onFailure(ctx::fail);
     }
 
     private void listTariffs(RoutingContext ctx) {
-        bills.tariffs().latestOfEach()
+        tariffs.latestOfEach()
                 .onSuccess(list -> {
                     JsonArray array = new JsonArray();
-                    list.forEach(t -> array.add(TariffJson.toJson(t)));
+                    list.forEach(array::add);
                     json(ctx, 200, new JsonObject().put("tariffs", array));
                 })
                 .onFailure(ctx::fail);
@@ -77,17 +74,9 @@ final class TariffRoutes {
             error(ctx, 400, "bad_request", "version must be a whole number");
             return;
         }
-        existing(id, version)
-                .onSuccess(tariff -> json(ctx, 200, TariffJson.toJson(tariff)))
+        tariffs.find(id, version)
+                .onSuccess(tariff -> json(ctx, 200, tariff))
                 .onFailure(ctx::fail);
     }
 
-    /** @return the tariff (the latest version, or the given one), or fails with NOT_FOUND */
-    Future<Tariff> existing(String id, Integer version) {
-        Future<Tariff> found = version == null ? bills.tariffs().latest(id) : bills.tariffs().version(id, version);
-        return found.compose(tariff -> tariff != null
-                ? Future.succeededFuture(tariff)
-                : Future.failedFuture(new BillingNotFoundException("tariff '" + id + "'"
-                        + (version == null ? "" : " version " + version) + " does not exist")));
-    }
 }

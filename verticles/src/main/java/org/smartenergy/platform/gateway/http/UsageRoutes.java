@@ -4,11 +4,11 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.smartenergy.platform.billing.ReadingStore;
 import org.smartenergy.platform.domain.Energy;
 import org.smartenergy.platform.domain.UsageBucket;
 import org.smartenergy.platform.domain.UsageStep;
 import org.smartenergy.platform.gateway.GatewayException;
+import org.smartenergy.platform.gateway.UsageQueries;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -33,9 +33,9 @@ final class UsageRoutes {
     static final Instant MAX_INSTANT = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
     private final DeviceRoutes devices;
-    private final ReadingStore usage;
+    private final UsageQueries usage;
 
-    UsageRoutes(DeviceRoutes devices, ReadingStore usage) {
+    UsageRoutes(DeviceRoutes devices, UsageQueries usage) {
         this.devices = Objects.requireNonNull(devices, "devices");
         this.usage = Objects.requireNonNull(usage, "usage");
     }
