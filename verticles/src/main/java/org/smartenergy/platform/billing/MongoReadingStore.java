@@ -1,6 +1,7 @@
 package org.smartenergy.platform.billing;
 
 import org.smartenergy.platform.storage.MongoSupport;
+import org.smartenergy.platform.storage.StoreUnavailableException;
 import org.smartenergy.platform.storage.UsageBucketSchema;
 
 import io.vertx.core.Future;
@@ -308,7 +309,8 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         // a day bucket starting in [from, to) sums the hours of its whole day
         Instant last = step == UsageStep.DAY ? to.plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.DAYS) : to;
         return hourBuckets(deviceId, from, last, WITHOUT_READINGS)
-                .map(docs -> toBuckets(docs, from, to, step));
+                .map(docs -> toBuckets(docs, from, to, step))
+                .recover(StoreUnavailableException::recover);
     }
 
     /**

@@ -4,14 +4,16 @@ import io.vertx.core.Future;
 import org.smartenergy.platform.domain.MeterReading;
 import org.smartenergy.platform.domain.UsageBucket;
 import org.smartenergy.platform.domain.UsageStep;
+import org.smartenergy.platform.gateway.UsageQueries;
 
 import java.time.Instant;
 import java.util.List;
 
 /**
- * Durable, idempotent storage of readings and the usage totals derived from them (MongoDB in production).
+ * Durable, idempotent storage of readings and the usage totals derived from them (MongoDB in production). It
+ * answers the gateway's usage queries ({@link UsageQueries}).
  */
-public interface ReadingStore {
+public interface ReadingStore extends UsageQueries {
 
     /**
      * Stores readings; a reading whose (device id, timestamp) is already stored is left alone and counted as a
@@ -24,6 +26,7 @@ public interface ReadingStore {
      * Usage of one device for the buckets whose start lies in {@code [from, to)}; buckets without readings are
      * left out.
      */
+    @Override
     Future<List<UsageBucket>> usage(String deviceId, Instant from, Instant to, UsageStep step);
 
     /** Creates indexes; idempotent. */

@@ -1,6 +1,7 @@
 package org.smartenergy.platform.device;
 
 import org.smartenergy.platform.storage.MongoSupport;
+import org.smartenergy.platform.storage.StoreUnavailableException;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -63,7 +64,7 @@ public final class MongoDeviceRegistry implements DeviceRegistry {
                         // a duplicate tokenHash would need a SHA-256 collision of a 256-bit random token: the
                         // only duplicate that happens is the id
                         ? new DeviceExistsException(deviceId)
-                        : failure))
+                        : StoreUnavailableException.translate(failure)))
                 .map(id -> new Device(deviceId, label, createdAt));
     }
 
@@ -72,13 +73,15 @@ public final class MongoDeviceRegistry implements DeviceRegistry {
         JsonObject fields = new JsonObject().put(FIELD_NAME, 1).put(FIELD_CREATED_AT, 1);
         return mongo.findOne(COLLECTION, new JsonObject().put(FIELD_ID, deviceId), fields)
                 .map(doc -> doc == null ? null : new Device(doc.getString(FIELD_ID),
-                        doc.getString(FIELD_NAME, ""), MongoSupport.instant(doc.getValue(FIELD_CREATED_AT))));
+                        doc.getString(FIELD_NAME, ""), MongoSupport.instant(doc.getValue(FIELD_CREATED_AT))))
+                .recover(StoreUnavailableException::recover);
     }
 
     @Override
     public Future<String> deviceIdForTokenHash(String tokenHash) {
         return mongo.findOne(COLLECTION, new JsonObject().put(FIELD_TOKEN_HASH, tokenHash),
                         new JsonObject().put(FIELD_ID, 1))
-                .map(doc -> doc == null ? null : doc.getString(FIELD_ID));
+                .map(doc -> doc == null ? null : doc.getString(FIELD_ID))
+                .recover(StoreUnavailableException::recover);
     }
 }

@@ -8,7 +8,6 @@ import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.proto.v1.Bill;
 import org.smartenergy.proto.v1.BillLine;
 import org.smartenergy.proto.v1.BillingServiceGrpcService;
@@ -20,7 +19,7 @@ import java.util.Objects;
 
 /**
  * {@code energy.v1.BillingService}: a device reads its own bills with its bearer token. The bill comes from the same
- * {@link BillService} as the operator API's, as the same JSON, mapped to the protobuf messages here.
+ * {@link BillQueries} as the operator API's, as the same JSON, mapped to the protobuf messages here.
  */
 final class BillCalls {
 
@@ -29,10 +28,10 @@ final class BillCalls {
     private static final Logger LOG = LoggerFactory.getLogger(BillCalls.class);
 
     private final DeviceAuthenticator authenticator;
-    private final BillService bills;
+    private final BillQueries bills;
     private final GatewayMetrics metrics;
 
-    BillCalls(DeviceAuthenticator authenticator, BillService bills, GatewayMetrics metrics) {
+    BillCalls(DeviceAuthenticator authenticator, BillQueries bills, GatewayMetrics metrics) {
         this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
         this.bills = Objects.requireNonNull(bills, "bills");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -73,7 +72,7 @@ final class BillCalls {
                     "the token does not belong to device '" + message.getDeviceId() + "'"));
         }
         if (message.getPeriod().isEmpty()) {
-            return bills.currentJson(deviceId).map(BillCalls::toProto);
+            return bills.current(deviceId).map(BillCalls::toProto);
         }
         YearMonth month;
         try {
@@ -87,7 +86,6 @@ final class BillCalls {
                     "period must be yyyy-MM, such as 2026-11"));
         }
         return bills.forPeriod(deviceId, month)
-                .map(org.smartenergy.platform.billing.bills.BillJson::view)
                 .map(BillCalls::toProto);
     }
 

@@ -3,10 +3,10 @@ package org.smartenergy.platform.gateway;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.grpc.common.GrpcStatus;
-import org.smartenergy.platform.billing.bills.BillingNotFoundException;
 import org.smartenergy.platform.device.DeviceRegistry.DeviceExistsException;
 import org.smartenergy.platform.domain.tariff.InvalidTariffException;
 import org.smartenergy.platform.ingestion.IngestionApi;
+import org.smartenergy.platform.storage.StoreUnavailableException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * The one place where failures become gRPC statuses and HTTP codes.
  *
  * <p>Client errors ({@link GatewayException} kinds, {@link DeviceExistsException}, {@link GrpcProtocolException}
- * with the status grpc-java gives that input) and the ingestion contract's
+ * with the status grpc-java gives that input, {@link StoreUnavailableException}) and the ingestion contract's
  * transient failures ({@link ReplyException} with {@link IngestionApi#FAILURE_UNAVAILABLE} /
  * {@link IngestionApi#FAILURE_OVERLOADED}, no handlers, timeout) are mapped deliberately. Anything else is a bug or
  * an unclassified dependency failure: it is logged with its stack trace and reported as INTERNAL / 500 with a generic
@@ -52,21 +52,15 @@ public final class ErrorMapping {
             // a message vertx-grpc's decoder could not parse (calls that let vertx-grpc decode, e.g. BillingService)
             return new Mapped(GrpcStatus.INTERNAL, 400, "bad_request", "Invalid protobuf byte sequence");
         }
-        if (failure instanceof BillingNotFoundException nf) {
-            return forKind(GatewayException.Kind.NOT_FOUND, nf.getMessage());
-        }
         if (failure instanceof InvalidTariffException it) {
             return forKind(GatewayException.Kind.INVALID_ARGUMENT, it.getMessage());
         }
         if (failure instanceof DeviceExistsException de) {
             return forKind(GatewayException.Kind.ALREADY_EXISTS, de.getMessage());
         }
-        if (failure instanceof com.mongodb.MongoTimeoutException
-                || failure instanceof com.mongodb.MongoSocketException
-                || failure instanceof com.mongodb.MongoConnectionPoolClearedException
-                || failure instanceof com.mongodb.MongoNotPrimaryException
-                || failure instanceof com.mongodb.MongoNodeIsRecoveringException) {
-            // the device store is unreachable or failing over: a transient server error, not a bug
+        if (StoreUnavailableException.isUnavailable(failure)) {
+            // a store is unreachable or failing over: a transient server error, not a bug (the data-access layer
+            // translates driver errors; a driver error that slipped past it is classified the same way)
             return forKind(GatewayException.Kind.UNAVAILABLE, "the store (MongoDB) is unavailable, retry later");
         }
         if (failure instanceof ReplyException re) {

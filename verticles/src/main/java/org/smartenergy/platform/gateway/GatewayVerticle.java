@@ -8,9 +8,8 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
-import org.smartenergy.platform.billing.ReadingStore;
-import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.device.DeviceRegistry;
+import org.smartenergy.platform.gateway.http.OperatorRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,13 +19,14 @@ import java.util.List;
 /**
  * The edge of the platform: the device-facing gRPC server ({@code energy.v1.MeterGateway}, plain HTTP/2) and the
  * operator HTTP API with health checks. It speaks protocols and nothing else: readings go to ingestion over the event
- * bus ({@link org.smartenergy.platform.ingestion.IngestionApi}), devices and usage come from the collaborators
- * passed in.
+ * bus ({@link org.smartenergy.platform.ingestion.IngestionApi}); devices, usage, bills and tariffs come from the
+ * collaborators passed in, usage, bills and tariffs through the gateway's own ports ({@link UsageQueries},
+ * {@link BillQueries}, {@link TariffAdmin}) that billing implements and the node wires.
  *
  * <p>Deploy one instance per event loop with a {@code Supplier} ({@link GatewayOptions#effectiveInstances()}); the
  * instances share the ports (Vert.x spreads connections over them) and each keeps its per-call state, its
  * {@link IngestionClient} batch and its servers on its own context. What they share is thread-safe: the device
- * registry, stores and bill service (asynchronous clients), the meter registry and, when passed in, one
+ * registry and the ports (asynchronous clients), the meter registry and, when passed in, one
  * {@link DeviceAuthenticator} (a Caffeine cache; each lookup returns to the caller's context), so a token is looked
  * up once per node rather than once per instance. After {@code start()} completed, {@link #grpcPort()} and
  * {@link #httpPort()} give the bound ports (useful with port 0).
@@ -37,8 +37,9 @@ public final class GatewayVerticle extends VerticleBase {
 
     private final GatewayOptions options;
     private final DeviceRegistry devices;
-    private final ReadingStore usage;
-    private final BillService bills;
+    private final UsageQueries usage;
+    private final BillQueries bills;
+    private final TariffAdmin tariffs;
     private final MeterRegistry metrics;
     private final DeviceAuthenticator sharedAuthenticator;
 
@@ -53,19 +54,20 @@ public final class GatewayVerticle extends VerticleBase {
      * @param usage   where usage queries are answered
      * @param metrics where the gateway's meters are registered
      */
-    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, ReadingStore usage,
+    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, UsageQueries usage,
                            MeterRegistry metrics) {
-        this(options, devices, usage, null, metrics);
+        this(options, devices, usage, null, null, metrics);
     }
 
     /**
-     * @param bills tariffs and bills ({@code /api/v1/tariffs}, {@code /api/v1/devices/{id}/bills/*},
-     *              {@code energy.v1.BillingService}); null for a gateway without them (those routes answer 404,
-     *              the gRPC service UNIMPLEMENTED)
+     * @param bills   bills ({@code /api/v1/devices/{id}/bills/*}, {@code energy.v1.BillingService}); null for a
+     *                gateway without them (those routes answer 404, the gRPC service UNIMPLEMENTED)
+     * @param tariffs tariffs and supplies ({@code /api/v1/tariffs}, {@code /api/v1/devices/{id}/tariff}); the
+     *                operator API serves tariffs and bills only when both ports are given
      */
-    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, ReadingStore usage, BillService bills,
-                           MeterRegistry metrics) {
-        this(options, devices, null, usage, bills, metrics);
+    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, UsageQueries usage, BillQueries bills,
+                           TariffAdmin tariffs, MeterRegistry metrics) {
+        this(options, devices, null, usage, bills, tariffs, metrics);
     }
 
     /**
@@ -73,12 +75,13 @@ public final class GatewayVerticle extends VerticleBase {
      *                      from {@code options} and {@code devices}
      */
     public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, DeviceAuthenticator authenticator,
-                           ReadingStore usage, BillService bills, MeterRegistry metrics) {
+                           UsageQueries usage, BillQueries bills, TariffAdmin tariffs, MeterRegistry metrics) {
         this.sharedAuthenticator = authenticator;
         this.options = options;
         this.devices = devices;
         this.usage = usage;
         this.bills = bills;
+        this.tariffs = tariffs;
         this.metrics = metrics;
     }
 
@@ -117,7 +120,7 @@ public final class GatewayVerticle extends VerticleBase {
         }
 
         JWTAuth jwt = OperatorTokens.provider(vertx, options.jwtSecret(), options.jwtIssuer());
-        OperatorApi api = new OperatorApi(vertx, jwt, devices, usage, bills, () -> listening);
+        OperatorRouter api = new OperatorRouter(vertx, jwt, devices, usage, bills, tariffs, () -> listening);
 
         grpcServer = vertx.createHttpServer(new HttpServerOptions()
                         .setHost(options.host())

@@ -26,6 +26,7 @@ import org.smartenergy.platform.billing.ReadingStore;
 import org.smartenergy.platform.billing.RedisSettings;
 import org.smartenergy.platform.billing.UsageCache;
 import org.smartenergy.platform.billing.bills.BillCache;
+import org.smartenergy.platform.billing.bills.BillPorts;
 import org.smartenergy.platform.billing.bills.BillRepository;
 import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.billing.bills.RatingExecutor;
@@ -194,8 +195,10 @@ public final class Node {
             DeviceRegistry d = devices;
             // one token cache for all instances: a token is looked up once per node, not once per event loop
             DeviceAuthenticator authenticator = DeviceAuthenticator.create(d, gateway);
+            // billing's side of the gateway's bill and tariff ports
+            BillPorts ports = billService == null ? null : new BillPorts(billService);
             chain = chain.compose(v -> deploy("gateway", () -> {
-                GatewayVerticle verticle = new GatewayVerticle(gateway, d, authenticator, s, billService, metrics);
+                GatewayVerticle verticle = new GatewayVerticle(gateway, d, authenticator, s, ports, ports, metrics);
                 gateways.add(verticle);
                 return verticle;
             }, gateway.effectiveInstances()));

@@ -18,10 +18,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.smartenergy.platform.billing.MongoReadingStore;
+import org.smartenergy.platform.billing.bills.BillPorts;
 import org.smartenergy.platform.billing.bills.BillRepository;
 import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.billing.bills.TariffRepository;
 import org.smartenergy.platform.device.MongoDeviceRegistry;
+import org.smartenergy.platform.gateway.http.JsonBodies;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +72,8 @@ class OperatorApiHostileInputTest {
         await(devices.init().compose(v -> store.init()).compose(v -> tariffs.init()).compose(v -> bills.init()));
         BillService billing = new BillService(tariffs, bills, store, null, Clock.systemUTC(), Duration.ofHours(48));
         GatewayOptions options = GatewayOptions.withSecret(GatewayHarness.SECRET).withPorts(0, 0);
-        gateway = new GatewayVerticle(options, devices, store, billing, new SimpleMeterRegistry());
+        BillPorts ports = new BillPorts(billing);
+        gateway = new GatewayVerticle(options, devices, store, ports, ports, new SimpleMeterRegistry());
         await(vertx.deployVerticle(gateway));
         net = vertx.createNetClient();
         admin = OperatorTokens.mint(vertx, GatewayHarness.SECRET, options.jwtIssuer(), "test-admin",
@@ -207,7 +210,7 @@ class OperatorApiHostileInputTest {
     void aBodyDeclaredLargerThanTheLimitIs413AndTheConnectionIsClosed() throws Exception {
         // GIVEN a keep-alive request announcing a tariff body over 256 KiB, the body not sent
         String request = "POST " + TARIFFS + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + (OperatorApi.MAX_TARIFF_BODY_BYTES + 1)
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + (JsonBodies.MAX_TARIFF_BODY_BYTES + 1)
                 + "\r\n\r\n";
 
         // WHEN it is sent THEN 413 in the JSON shape, Connection: close, and the server closes the connection

@@ -1,0 +1,82 @@
+package org.smartenergy.platform.gateway.http;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.smartenergy.platform.device.DeviceRegistry;
+import org.smartenergy.platform.gateway.BillQueries;
+import org.smartenergy.platform.gateway.TariffAdmin;
+import org.smartenergy.platform.gateway.UsageQueries;
+
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The operator HTTP API (JSON) and the health checks, assembled from one routes class per resource.
+ *
+ * <p>{@code /api/*} needs {@code Authorization: Bearer <operator JWT>} ({@link OperatorAuth}). Errors are
+ * {@code {"error": ..., "message": ...}} bodies rendered by {@link HttpErrors} with the status
+ * {@link org.smartenergy.platform.gateway.ErrorMapping} assigns.
+ *
+ * <p>Hostile input is refused before any work: a body over the limit with 413 and {@code Connection: close}; a body
+ * that is not JSON, or JSON that is not an object, with 400 and the reason; a body declared with another content
+ * type with 415 ({@link JsonBodies}); a path that cannot be percent-decoded with 400 (logged at debug).
+ */
+public final class OperatorRouter {
+
+    private final Vertx vertx;
+    private final OperatorAuth auth;
+    private final DeviceRoutes devices;
+    private final UsageRoutes usage;
+    private final AnalyticsRoutes analytics;
+    private final BillQueries bills;
+    private final TariffAdmin tariffs;
+    private final BooleanSupplier ready;
+
+    /**
+     * @param bills   bills, or null for an API without tariffs and bills
+     * @param tariffs tariffs and supplies, or null for an API without tariffs and bills
+     * @param ready   whether the gateway is ready (answers {@code /health/ready})
+     */
+    public OperatorRouter(Vertx vertx, JWTAuth jwt, DeviceRegistry devices, UsageQueries usage, BillQueries bills,
+                          TariffAdmin tariffs, BooleanSupplier ready) {
+        this.vertx = Objects.requireNonNull(vertx, "vertx");
+        this.auth = new OperatorAuth(jwt);
+        this.devices = new DeviceRoutes(devices);
+        this.usage = new UsageRoutes(this.devices, usage);
+        this.analytics = new AnalyticsRoutes(vertx);
+        this.bills = bills;
+        this.tariffs = tariffs;
+        this.ready = Objects.requireNonNull(ready, "ready");
+    }
+
+    /** @return a new router serving the whole API */
+    public Router router() {
+        Router router = Router.router(vertx);
+        router.get("/health/live").handler(ctx -> HttpErrors.json(ctx, 200, new JsonObject().put("status", "UP")));
+        router.get("/health/ready").handler(ctx -> {
+            boolean up = ready.getAsBoolean();
+            HttpErrors.json(ctx, up ? 200 : 503, new JsonObject().put("status", up ? "UP" : "DOWN"));
+        });
+
+        // the body is read before any asynchronous step, and bounded (tariffs may be bigger than the rest; the
+        // general handler below skips a body already read)
+        router.post("/api/v1/tariffs").handler(BodyHandler.create(false)
+                .setBodyLimit(JsonBodies.MAX_TARIFF_BODY_BYTES));
+        router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(JsonBodies.MAX_BODY_BYTES));
+        router.route("/api/*").handler(auth::authenticate);
+        router.route("/api/*").handler(JsonBodies::requireJsonBody);
+        devices.mount(router);
+        usage.mount(router);
+        analytics.mount(router);
+        if (bills != null && tariffs != null) {
+            new TariffRoutes(tariffs).mount(router);
+            new SupplyRoutes(devices, tariffs).mount(router);
+            new BillRoutes(devices, bills).mount(router);
+        }
+        HttpErrors.install(router);
+        return router;
+    }
+}
