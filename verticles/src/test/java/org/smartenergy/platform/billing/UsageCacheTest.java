@@ -153,7 +153,7 @@ class UsageCacheTest {
     @Test
     void totalsOfAFailedUpdateAreCopiedAgainOnceRedisAnswers(Vertx vertx, VertxTestContext ctx) {
         // GIVEN a cache whose Redis fails every command, and a store holding 0.75 kWh for the day
-        Switchable switchable = new Switchable(client);
+        SwitchableRedis switchable = new SwitchableRedis(client);
         UsageCache outage = new UsageCache(RedisAPI.api(switchable), stub, prefix(), 2_000, metrics);
         truth.set(List.of(new BucketTotals(device, "2026-11-27", 750_000, 3, Map.of(10, 750_000L))));
         // the client's connection is opened first, so its set-up does not count against a command's timeout
@@ -208,7 +208,7 @@ class UsageCacheTest {
                 return Future.succeededFuture(List.copyOf(stored.keySet()));
             }
         };
-        Switchable switchable = new Switchable(client);
+        SwitchableRedis switchable = new SwitchableRedis(client);
         UsageCache outage = new UsageCache(RedisAPI.api(switchable), store, prefix(), 2_000, metrics, 1);
         redis.ping(List.of())
                 .compose(pong -> {
@@ -238,35 +238,5 @@ class UsageCacheTest {
     /** The key prefix of {@link #cache}, so the repaired keys are those the tear-down deletes. */
     private String prefix() {
         return cache.latestKey("x").substring(0, cache.latestKey("x").indexOf("device:{"));
-    }
-
-    /** A Redis client whose commands fail while {@link #down} is set. */
-    private static final class Switchable implements Redis {
-        private final Redis delegate;
-        volatile boolean down;
-
-        Switchable(Redis delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Future<io.vertx.redis.client.RedisConnection> connect() {
-            return delegate.connect();
-        }
-
-        @Override
-        public Future<Void> close() {
-            return Future.succeededFuture();
-        }
-
-        @Override
-        public Future<io.vertx.redis.client.Response> send(io.vertx.redis.client.Request command) {
-            return down ? Future.failedFuture(new java.io.IOException("Connection refused")) : delegate.send(command);
-        }
-
-        @Override
-        public Future<List<io.vertx.redis.client.Response>> batch(List<io.vertx.redis.client.Request> commands) {
-            return down ? Future.failedFuture(new java.io.IOException("Connection refused")) : delegate.batch(commands);
-        }
     }
 }

@@ -9,16 +9,13 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
-import io.vertx.redis.client.RedisConnection;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.smartenergy.platform.billing.RedisSettings;
+import org.smartenergy.platform.billing.SwitchableRedis;
 
-import java.io.IOException;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BillCacheTest {
 
     private Redis client;
-    private Switchable redis;
+    private SwitchableRedis redis;
     private BillCache cache;
     private SimpleMeterRegistry metrics;
     private String device;
@@ -42,7 +39,7 @@ class BillCacheTest {
     @BeforeEach
     void setUp(Vertx vertx) {
         client = Redis.createClient(vertx, RedisSettings.DEFAULTS.toRedisOptions());
-        redis = new Switchable(client);
+        redis = new SwitchableRedis(client);
         metrics = new SimpleMeterRegistry();
         cache = new BillCache(RedisAPI.api(redis), "sep-test:" + UUID.randomUUID() + ":", 500, metrics);
         device = "meter-" + UUID.randomUUID();
@@ -100,35 +97,5 @@ class BillCacheTest {
         return cache.get(device).compose(bill -> bill == null || attempts == 0
                 ? Future.succeededFuture(bill)
                 : vertx.timer(20, TimeUnit.MILLISECONDS).compose(v -> awaitMiss(vertx, attempts - 1)));
-    }
-
-    /** A Redis client whose commands fail while {@link #down} is set. */
-    private static final class Switchable implements Redis {
-        private final Redis delegate;
-        volatile boolean down;
-
-        Switchable(Redis delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Future<RedisConnection> connect() {
-            return delegate.connect();
-        }
-
-        @Override
-        public Future<Void> close() {
-            return Future.succeededFuture();
-        }
-
-        @Override
-        public Future<Response> send(Request command) {
-            return down ? Future.failedFuture(new IOException("Connection refused")) : delegate.send(command);
-        }
-
-        @Override
-        public Future<List<Response>> batch(List<Request> commands) {
-            return down ? Future.failedFuture(new IOException("Connection refused")) : delegate.batch(commands);
-        }
     }
 }
