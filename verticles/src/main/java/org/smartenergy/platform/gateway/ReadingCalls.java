@@ -4,7 +4,6 @@ import com.google.protobuf.Timestamp;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
@@ -32,21 +31,24 @@ import java.util.Objects;
  * overload, a broken message) first stops reading, then waits for the outcomes of the readings already handed to
  * ingestion and writes their acks, and only then sends the status; the wait is bounded by {@code drainTimeoutMs}.
  *
+ * <p>SendReading is answered here; each StreamReadings call is a {@link StreamReadingsCall}.
+ *
  * <p>Every callback of one call runs on the event loop of the connection, so per-call state needs no locking.
  */
 final class ReadingCalls {
 
     static final String AUTHORIZATION = "authorization";
     private static final String SEND = "SendReading";
-    private static final String STREAM = "StreamReadings";
-    private static final Logger LOG = LoggerFactory.getLogger(ReadingCalls.class);
+    static final String STREAM = "StreamReadings";
+    /** Also the logger of {@link StreamReadingsCall}. */
+    static final Logger LOG = LoggerFactory.getLogger(ReadingCalls.class);
 
-    private final Vertx vertx;
-    private final DeviceAuthenticator authenticator;
-    private final IngestionClient ingestion;
-    private final GatewayMetrics metrics;
-    private final int maxUnacked;
-    private final long drainTimeoutMs;
+    final Vertx vertx;
+    final DeviceAuthenticator authenticator;
+    final IngestionClient ingestion;
+    final GatewayMetrics metrics;
+    final int maxUnacked;
+    final long drainTimeoutMs;
 
     /**
      * @param drainTimeoutMs how long a stream that must end with an error waits for the outcomes of readings already
@@ -66,7 +68,7 @@ final class ReadingCalls {
         server.callHandler(MeterGatewayGrpcService.SendReading, request -> guarded(SEND, request,
                 () -> sendReading(request)));
         server.callHandler(MeterGatewayGrpcService.StreamReadings, request -> guarded(STREAM, request,
-                () -> new StreamCall(request).start()));
+                () -> new StreamReadingsCall(this, request).start()));
     }
 
     /** A bug in a handler must end the call with INTERNAL, never with vertx-grpc's UNKNOWN. */
@@ -150,255 +152,15 @@ final class ReadingCalls {
         });
     }
 
-    // ---------------------------------------------------------------- StreamReadings
-
-    /**
-     * One StreamReadings call. Flow control: at most {@code maxUnacked} readings are forwarded and unanswered; at that
-     * many the request is paused and it resumes when half of them are answered. It is also paused while the
-     * response's write queue is full, until it drains, and from the moment the stream must end with an error.
-     */
-    private final class StreamCall {
-
-        private final GrpcServerRequest<Reading, ReadingAck> request;
-        private final GrpcServerResponse<Reading, ReadingAck> response;
-        private String deviceId;
-        private int unacked;
-        private boolean halfClosed;
-        /** The call is over (status sent or client gone): nothing more is written. */
-        private boolean finished;
-        /** Non-null once the stream must end with this failure: no reading is taken any more. */
-        private Throwable closing;
-        private long drainTimer = -1;
-        private boolean pausedForUnacked;
-        private boolean pausedForWrites;
-        private boolean paused;
-
-        StreamCall(GrpcServerRequest<Reading, ReadingAck> request) {
-            this.request = request;
-            this.response = request.response();
-        }
-
-        void start() {
-            request.pause();
-            paused = true;
-            request.messageHandler(this::onMessage);
-            request.endHandler(v -> onHalfClose());
-            request.invalidMessageHandler(invalid -> fail(GrpcEdge.tooLarge(invalid)));
-            request.errorHandler(error -> onCancel("error " + error));
-            request.exceptionHandler(t -> {
-                if (t instanceof GrpcProtocolException broken) {
-                    fail(broken);
-                } else {
-                    onCancel(t.toString());
-                }
-            });
-            response.exceptionHandler(t -> onCancel(t.toString()));
-            response.drainHandler(v -> {
-                pausedForWrites = false;
-                updatePause();
-            });
-            authenticator.authenticate(request.headers().get(AUTHORIZATION))
-                    .onSuccess(id -> {
-                        if (finished || closing != null) {
-                            return;
-                        }
-                        deviceId = id;
-                        LOG.debug("stream opened [deviceId: {}]", id);
-                        updatePause();
-                    })
-                    .onFailure(this::fail);
-        }
-
-        private void onMessage(GrpcMessage message) {
-            if (finished || closing != null || deviceId == null) {
-                // after the status or while ending, or (impossible: paused until then) before authentication
-                return;
-            }
-            Reading reading;
-            try {
-                reading = GrpcEdge.decodeReading(message);
-            } catch (GrpcProtocolException e) {
-                fail(e);
-                return;
-            }
-            try {
-                onReading(reading);
-            } catch (RuntimeException e) {
-                fail(e);
-            }
-        }
-
-        private void onReading(Reading reading) {
-            if (isOtherDevice(deviceId, reading)) {
-                LOG.debug("reading for another device ends the stream [deviceId: {}, readingDeviceId: {},"
-                        + " seq: {}]", deviceId, reading.getDeviceId(), reading.getSeq());
-                fail(permissionDenied(reading));
-                return;
-            }
-            ValidationResult.Invalid malformed = wellFormed(reading);
-            if (malformed != null) {
-                // answered here, never forwarded; the stream goes on
-                LOG.debug("rejected reading [deviceId: {}, seq: {}]: {}", deviceId, reading.getSeq(),
-                        malformed.message());
-                write(ack(reading, ReadingAck.Outcome.REJECTED, malformed.message()));
-                updatePause();
-                return;
-            }
-            unacked++;
-            if (unacked >= maxUnacked && !pausedForUnacked) {
-                pausedForUnacked = true;
-                updatePause();
-            }
-            ingestion.forward(deviceId, reading).onComplete(ar -> {
-                unacked--;
-                if (finished) {
-                    return;
-                }
-                if (ar.succeeded()) {
-                    writeOutcome(reading, ar.result());
-                } else {
-                    fail(ar.cause());
-                }
-                settle();
-            });
-        }
-
-        private void writeOutcome(Reading reading, IngestionClient.Outcome outcome) {
-            if (outcome.accepted()) {
-                write(ack(reading, ReadingAck.Outcome.ACCEPTED, ""));
-            } else {
-                LOG.debug("rejected reading [deviceId: {}, seq: {}]: {}", deviceId, reading.getSeq(),
-                        outcome.reason());
-                write(ack(reading, ReadingAck.Outcome.REJECTED, outcome.reason()));
-            }
-            if (pausedForUnacked && unacked <= maxUnacked / 2) {
-                pausedForUnacked = false;
-            }
-        }
-
-        private void write(ReadingAck ack) {
-            response.write(ack);
-            if (response.writeQueueFull()) {
-                pausedForWrites = true;
-            }
-        }
-
-        /** After an outcome: end the stream if that was the last one it waited for, else adjust flow control. */
-        private void settle() {
-            if (finished) {
-                return;
-            }
-            if (closing != null) {
-                if (unacked == 0) {
-                    finish(closing);
-                }
-                return;
-            }
-            updatePause();
-            if (halfClosed && unacked == 0) {
-                finish(null);
-            }
-        }
-
-        private void onHalfClose() {
-            halfClosed = true;
-            if (closing == null && unacked == 0 && deviceId != null) {
-                finish(null);
-            }
-        }
-
-        /**
-         * The stream must end with {@code failure}: take no more readings, deliver the outcomes of those already
-         * forwarded, then send the status (at the latest after {@code drainTimeoutMs}).
-         */
-        private void fail(Throwable failure) {
-            if (finished || closing != null) {
-                return;
-            }
-            closing = failure;
-            if (unacked == 0) {
-                finish(failure);
-                return;
-            }
-            LOG.debug("stream ending, waiting for the outcomes of forwarded readings [deviceId: {}, unacked: {}]: {}",
-                    deviceId, unacked, failure.toString());
-            updatePause();
-            drainTimer = vertx.setTimer(drainTimeoutMs, id -> {
-                drainTimer = -1;
-                if (!finished) {
-                    LOG.debug("outcomes not all in before the status [deviceId: {}, unacked: {}]", deviceId, unacked);
-                    finish(closing);
-                }
-            });
-        }
-
-        private void onCancel(String why) {
-            if (!finished) {
-                LOG.debug("stream cancelled by the client [deviceId: {}, unacked: {}]: {}", deviceId, unacked, why);
-                finished = true;
-                cancelDrainTimer();
-                metrics.callEnded(STREAM, GrpcStatus.CANCELLED);
-                setPaused(false);
-            }
-        }
-
-        private void updatePause() {
-            setPaused(!finished && (deviceId == null || closing != null || pausedForUnacked || pausedForWrites));
-        }
-
-        private void setPaused(boolean pause) {
-            if (pause == paused) {
-                return;
-            }
-            paused = pause;
-            if (pause) {
-                request.pause();
-                if (deviceId != null) {
-                    metrics.streamPaused();
-                }
-            } else {
-                if (deviceId != null) {
-                    metrics.streamResumed();
-                }
-                request.resume();
-            }
-        }
-
-        private void cancelDrainTimer() {
-            if (drainTimer != -1) {
-                vertx.cancelTimer(drainTimer);
-                drainTimer = -1;
-            }
-        }
-
-        /** Ends the call: OK when {@code failure} is null, its mapped status otherwise. */
-        private void finish(Throwable failure) {
-            if (finished) {
-                return;
-            }
-            finished = true;
-            cancelDrainTimer();
-            if (failure == null) {
-                LOG.debug("stream completed [deviceId: {}]", deviceId);
-                metrics.callEnded(STREAM, GrpcStatus.OK);
-                response.end().onFailure(t -> LOG.debug("stream end not delivered: {}", t.toString()));
-            } else {
-                endWithFailure(STREAM, response, failure);
-            }
-            // readings still arriving are dropped: the contract says nothing after the status is processed
-            setPaused(false);
-        }
-    }
-
     // ---------------------------------------------------------------- shared
 
     /** A non-empty device_id that is not the token's device (an empty one is an invalid reading, not another's). */
-    private static boolean isOtherDevice(String deviceId, Reading reading) {
+    static boolean isOtherDevice(String deviceId, Reading reading) {
         return !reading.getDeviceId().isEmpty() && !deviceId.equals(reading.getDeviceId());
     }
 
     /** @return the reading's well-formedness problem (counted as a rejection), or null */
-    private ValidationResult.Invalid wellFormed(Reading reading) {
+    ValidationResult.Invalid wellFormed(Reading reading) {
         Timestamp timestamp = reading.getTimestamp();
         ValidationResult.Invalid malformed = ReadingValidator.checkWellFormed(reading.getDeviceId(),
                 reading.hasTimestamp(), timestamp.getSeconds(), timestamp.getNanos());
@@ -408,7 +170,7 @@ final class ReadingCalls {
         return malformed;
     }
 
-    private void endWithFailure(String method, GrpcServerResponse<Reading, ReadingAck> response, Throwable failure) {
+    void endWithFailure(String method, GrpcServerResponse<Reading, ReadingAck> response, Throwable failure) {
         ErrorMapping.Mapped mapped = ErrorMapping.map(failure);
         LOG.debug("call ended [method: {}, status: {}]: {}", method, mapped.grpcStatus(), mapped.message());
         metrics.callEnded(method, mapped.grpcStatus());
@@ -420,12 +182,12 @@ final class ReadingCalls {
         }
     }
 
-    private static GatewayException permissionDenied(Reading reading) {
+    static GatewayException permissionDenied(Reading reading) {
         return new GatewayException(GatewayException.Kind.PERMISSION_DENIED,
                 "the token does not belong to device '" + reading.getDeviceId() + "'");
     }
 
-    private static ReadingAck ack(Reading reading, ReadingAck.Outcome outcome, String reason) {
+    static ReadingAck ack(Reading reading, ReadingAck.Outcome outcome, String reason) {
         return ReadingAck.newBuilder()
                 .setDeviceId(reading.getDeviceId())
                 .setSeq(reading.getSeq())
