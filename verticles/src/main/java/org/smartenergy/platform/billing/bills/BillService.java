@@ -5,11 +5,8 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smartenergy.platform.billing.bills.TariffRepository.Assignment;
-import org.smartenergy.platform.billing.bills.TariffRepository.Segment;
-import org.smartenergy.platform.domain.tariff.Adjustment;
 import org.smartenergy.platform.domain.tariff.Bill;
 import org.smartenergy.platform.domain.tariff.BillingPeriod;
-import org.smartenergy.platform.domain.tariff.CorrectionBaselines;
 import org.smartenergy.platform.domain.tariff.SupplySchedule;
 import org.smartenergy.platform.domain.tariff.SupplySchedule.Period;
 import org.smartenergy.platform.domain.tariff.Tariff;
@@ -18,9 +15,7 @@ import org.smartenergy.platform.domain.tariff.TariffEngine;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.YearMonth;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -28,7 +23,8 @@ import java.util.Objects;
  * The one place bills are made: the running bill of the open period, issuing (closing) a period, and the
  * adjustments for late readings. The gateway's API and the billing verticle's closer both use it, so a bill shown
  * and a bill issued are computed the same way. The arithmetic is {@link TariffEngine}'s; this class only gathers
- * its inputs (tariff, readings, issued bills) and stores its outputs.
+ * its inputs (tariff, readings, issued bills) and stores its outputs. Supply resolution and supply changes are
+ * {@link SupplyService}'s, gathering the rating inputs (readings, pending corrections) {@link BillRating}'s.
  *
  * <h2>Closing</h2>
  * A period is closed once {@code now >= period end + grace}: its bill is rated with the readings stored by then and
@@ -54,11 +50,11 @@ public final class BillService {
 
     private final TariffRepository tariffs;
     private final BillRepository bills;
-    private final PeriodReadings readings;
     private final BillCache cache;
     private final Clock clock;
     private final Duration grace;
-    private final RatingExecutor rating;
+    private final SupplyService supplies;
+    private final BillRating billRating;
 
     /**
      * @param cache where current bills are cached, or null for none
@@ -75,13 +71,15 @@ public final class BillService {
      */
     public BillService(TariffRepository tariffs, BillRepository bills, PeriodReadings readings, BillCache cache,
                        Clock clock, Duration grace, RatingExecutor rating) {
-        this.rating = Objects.requireNonNull(rating, "rating");
+        Objects.requireNonNull(rating, "rating");
         this.tariffs = Objects.requireNonNull(tariffs, "tariffs");
         this.bills = Objects.requireNonNull(bills, "bills");
-        this.readings = Objects.requireNonNull(readings, "readings");
+        Objects.requireNonNull(readings, "readings");
         this.cache = cache;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.grace = Objects.requireNonNull(grace, "grace");
+        this.supplies = new SupplyService(tariffs, bills, clock, grace);
+        this.billRating = new BillRating(tariffs, bills, readings, rating);
     }
 
     /** @return where tariffs and device assignments are kept */
@@ -101,8 +99,8 @@ public final class BillService {
      * for the device's current tariff version and period, computed otherwise.
      */
     public Future<JsonObject> currentJson(String deviceId) {
-        return supply(deviceId).compose(supply -> {
-            Period open = open(deviceId, supply);
+        return supplies.supply(deviceId).compose(supply -> {
+            Period open = supplies.open(deviceId, supply);
             Future<JsonObject> cached = cache == null ? Future.succeededFuture() : cache.get(deviceId);
             return cached.compose(json -> json != null && fresh(json, open.tariff(), open.period())
                     ? Future.succeededFuture(json)
@@ -143,8 +141,8 @@ public final class BillService {
 
     /** The running bill of the device's open period, computed from MongoDB. */
     public Future<BillView> current(String deviceId) {
-        return supply(deviceId).compose(supply -> {
-            Period open = open(deviceId, supply);
+        return supplies.supply(deviceId).compose(supply -> {
+            Period open = supplies.open(deviceId, supply);
             return running(deviceId, open.tariff(), open.period());
         });
     }
@@ -156,9 +154,9 @@ public final class BillService {
      * two periods start in the month, the one starting last is answered ({@link #issued} lists both).
      */
     public Future<BillView> forPeriod(String deviceId, YearMonth month) {
-        return supply(deviceId).compose(supply -> {
+        return supplies.supply(deviceId).compose(supply -> {
             Period match = null;
-            for (Period p : periods(supply)) {
+            for (Period p : supplies.periods(supply)) {
                 if (YearMonth.from(p.period().start()).equals(month)) {
                     match = p;
                 }
@@ -186,7 +184,7 @@ public final class BillService {
     }
 
     private Future<BillView> running(String deviceId, Tariff tariff, BillingPeriod period) {
-        return rate(deviceId, tariff, period)
+        return billRating.rate(deviceId, tariff, period)
                 .map(rated -> new BillView(deviceId, rated.bill(), BillView.Status.OPEN, null,
                         rated.corrections().stream().map(Bill::period).toList()));
     }
@@ -207,7 +205,7 @@ public final class BillService {
      *         a closed period
      */
     public Future<TariffRepository.Segment> assign(String deviceId, Tariff tariff, Integer pinned, Instant effective) {
-        return changeSupply(deviceId, effective, tariff, pinned, 0);
+        return supplies.change(deviceId, effective, tariff, pinned);
     }
 
     /**
@@ -218,77 +216,7 @@ public final class BillService {
      * @return the ended segment; fails with {@link BillingNotFoundException} if the device has no supply
      */
     public Future<TariffRepository.Segment> endSupply(String deviceId, Instant effective) {
-        return changeSupply(deviceId, effective, null, null, 0);
-    }
-
-    private static final int MAX_SUPPLY_ATTEMPTS = 5;
-
-    private Future<TariffRepository.Segment> changeSupply(String deviceId, Instant effective, Tariff tariff,
-                                                          Integer pinned, int attempt) {
-        Instant now = clock.instant();
-        Instant at = effective == null ? now : effective;
-        if (at.isAfter(now)) {
-            return Future.failedFuture(new AssignmentRejectedException(false,
-                    "the effective instant " + at + " is in the future; supply changes take effect at once or in the"
-                            + " past"));
-        }
-        return tariffs.assignment(deviceId)
-                .compose(a -> a == null ? Future.succeededFuture((Supply) null) : supply(a))
-                .compose(supply -> {
-                    // the open segment, its start resolved for a document of the older shape
-                    Segment current = supply == null || supply.assignment().current() == null ? null
-                            : supply.segments().get(supply.segments().size() - 1);
-                    if (tariff == null && current == null) {
-                        return Future.failedFuture(new BillingNotFoundException(
-                                "device '" + deviceId + "' has no tariff assigned"));
-                    }
-                    Tariff zoneOf = tariff != null ? tariff : supply.tariffOf(supply.segments().size() - 1);
-                    LocalDate day = at.atZone(zoneOf.zone()).toLocalDate();
-                    BillingPeriod cycle = zoneOf.billingCycle().periodContaining(day);
-                    if (!now.isBefore(cycle.endInstant(zoneOf.zone()).plus(grace))) {
-                        return Future.failedFuture(closed(deviceId, day, cycle));
-                    }
-                    if (tariff != null && current != null && current.tariffId().equals(tariff.id())
-                            && Objects.equals(current.pinnedVersion(), pinned)
-                            && !day.isBefore(current.from())) {
-                        return Future.succeededFuture(current);
-                    }
-                    List<Segment> next = new ArrayList<>();
-                    if (supply != null) {
-                        for (Segment seg : supply.segments()) {
-                            if (seg.from().isBefore(day)) {
-                                next.add(seg.open() || seg.to().isAfter(day) ? seg.endingOn(day) : seg);
-                            }
-                        }
-                    }
-                    Segment changed = tariff == null ? current.endingOn(day)
-                            : new Segment(tariff.id(), pinned, day, null);
-                    if (tariff != null) {
-                        next.add(changed);
-                    }
-                    return bills.list(deviceId, 1).compose(latest -> {
-                        if (!latest.isEmpty() && latest.get(0).bill().period().end().isAfter(day)) {
-                            return Future.failedFuture(closed(deviceId, day, latest.get(0).bill().period()));
-                        }
-                        return tariffs.saveSegments(deviceId, supply == null ? null : supply.assignment(), next, now);
-                    }).compose(saved -> {
-                        if (saved) {
-                            LOG.info("supply changed [deviceId: {}, day: {}, tariffId: {}]", deviceId, day,
-                                    tariff == null ? "(ended)" : tariff.id());
-                            return Future.succeededFuture(changed);
-                        }
-                        if (attempt + 1 >= MAX_SUPPLY_ATTEMPTS) {
-                            return Future.failedFuture(new IllegalStateException(
-                                    "the supply of device '" + deviceId + "' kept changing concurrently"));
-                        }
-                        return changeSupply(deviceId, effective, tariff, pinned, attempt + 1);
-                    });
-                });
-    }
-
-    private static AssignmentRejectedException closed(String deviceId, LocalDate day, BillingPeriod period) {
-        return new AssignmentRejectedException(true, "device '" + deviceId + "': " + day
-                + " is in the billing period " + period + ", which is closed; supply can change only in open periods");
+        return supplies.change(deviceId, effective, null, null);
     }
 
     // ---------------------------------------------------------------- closing
@@ -319,7 +247,7 @@ public final class BillService {
     }
 
     /**
-     * Issues the device's due bills: every period of its supply (see {@link #periods}) whose end plus grace has
+     * Issues the device's due bills: every period of its supply (see {@link SupplyService#periods}) whose end plus grace has
      * passed, oldest first, skipping those already issued. A supply that ended (move-out) or was followed by another
      * tariff closes a partial last period as soon as its end plus grace has passed.
      *
@@ -342,11 +270,11 @@ public final class BillService {
             }
             // a supply ended on the day it began leaves no segment: nothing to close, not a failure
             return assignment.segments().isEmpty() ? Future.succeededFuture(0)
-                    : supply(assignment).compose(supply -> closeDue(deviceId, supply));
+                    : supplies.supply(assignment).compose(supply -> closeDue(deviceId, supply));
         });
     }
 
-    private Future<Integer> closeDue(String deviceId, Supply supply) {
+    private Future<Integer> closeDue(String deviceId, SupplyService.Supply supply) {
         Instant now = clock.instant();
         List<Period> due = SupplySchedule.due(SupplySchedule.periods(supply.parts(), now), now, grace,
                 MAX_CATCH_UP_PERIODS);
@@ -364,7 +292,7 @@ public final class BillService {
                 return Future.succeededFuture(false);
             }
             Instant issuedAt = clock.instant();
-            return rate(deviceId, tariff, period)
+            return billRating.rate(deviceId, tariff, period)
                     .compose(rated -> bills.insertIfAbsent(
                             new IssuedBill(deviceId, rated.bill(), rated.corrections(), issuedAt)))
                     .onSuccess(inserted -> {
@@ -378,136 +306,4 @@ public final class BillService {
         });
     }
 
-    // ---------------------------------------------------------------- rating
-
-    /** A bill and, per adjustment line, the re-rated bill of the corrected period. */
-    private record Rated(Bill bill, List<Bill> corrections) {
-    }
-
-    private Future<Rated> rate(String deviceId, Tariff tariff, BillingPeriod period) {
-        Future<List<Correction>> pending = pendingCorrections(deviceId, period);
-        Future<List<org.smartenergy.platform.domain.MeterReading>> own = readingsOf(deviceId, tariff, period);
-        return Future.all(pending, own).compose(v -> {
-            List<Adjustment> adjustments = new ArrayList<>();
-            List<Bill> corrections = new ArrayList<>();
-            for (Correction c : pending.result()) {
-                adjustments.add(c.adjustment());
-                corrections.add(c.rerated());
-            }
-            return rating.run(() -> TariffEngine.rate(tariff, period, own.result(), adjustments))
-                    .map(bill -> new Rated(bill, corrections));
-        });
-    }
-
-    private record Correction(Adjustment adjustment, Bill rerated) {
-    }
-
-    /** The adjustments to carry on the bill of {@code period}, oldest corrected period first. */
-    private Future<List<Correction>> pendingCorrections(String deviceId, BillingPeriod period) {
-        return bills.list(deviceId, ADJUSTABLE_PERIODS + MAX_CATCH_UP_PERIODS).compose(all -> {
-            // only bills before this period count, newest first
-            List<CorrectionBaselines.Issued> before = CorrectionBaselines.before(
-                    all.stream().map(IssuedBill::issued).toList(), period);
-            List<Future<Correction>> checks = new ArrayList<>();
-            for (CorrectionBaselines.Issued issued : CorrectionBaselines.adjustable(before, ADJUSTABLE_PERIODS)) {
-                checks.add(correction(deviceId, issued.bill(), CorrectionBaselines.baseline(issued, before)));
-            }
-            return Future.all(checks).map(v -> {
-                List<Correction> result = new ArrayList<>();
-                for (int i = checks.size() - 1; i >= 0; i--) {
-                    Correction c = checks.get(i).result();
-                    if (c != null) {
-                        result.add(c);
-                    }
-                }
-                return result;
-            });
-        });
-    }
-
-    private Future<Correction> correction(String deviceId, Bill was, Bill baseline) {
-        return tariffs.version(was.tariffId(), was.tariffVersion()).compose(tariff -> {
-            if (tariff == null) {
-                return Future.failedFuture(new IllegalStateException("tariff " + was.tariffId() + " version "
-                        + was.tariffVersion() + " of an issued bill is missing"));
-            }
-            return readingsOf(deviceId, tariff, was.period())
-                    .compose(list -> rating.run(() -> TariffEngine.rate(tariff, was.period(), list)))
-                    .map(rerated -> {
-                        Adjustment adjustment = TariffEngine.adjustmentFor(baseline, rerated);
-                        return adjustment.amount().signum() == 0 ? null : new Correction(adjustment, rerated);
-                    });
-        });
-    }
-
-    private Future<List<org.smartenergy.platform.domain.MeterReading>> readingsOf(String deviceId, Tariff tariff,
-                                                                                 BillingPeriod period) {
-        return readings.readings(deviceId, period.startInstant(tariff.zone()), period.endInstant(tariff.zone()));
-    }
-
-    // ---------------------------------------------------------------- supply and periods
-
-    /** A device's supply segments (legacy start resolved) with the tariff each is rated with, same order. */
-    private record Supply(Assignment assignment, List<Segment> segments, List<Tariff> tariffs) {
-        Tariff tariffOf(int segment) {
-            return tariffs.get(segment);
-        }
-
-        List<SupplySchedule.Part> parts() {
-            List<SupplySchedule.Part> parts = new ArrayList<>(segments.size());
-            for (int i = 0; i < segments.size(); i++) {
-                parts.add(new SupplySchedule.Part(segments.get(i).from(), segments.get(i).to(), tariffs.get(i)));
-            }
-            return parts;
-        }
-    }
-
-    private Future<Supply> supply(String deviceId) {
-        return tariffs.assignment(deviceId).compose(assignment -> assignment == null || assignment.segments().isEmpty()
-                ? Future.failedFuture(new BillingNotFoundException("device '" + deviceId + "' has no tariff assigned"))
-                : supply(assignment));
-    }
-
-    private Future<Supply> supply(Assignment assignment) {
-        List<Future<Tariff>> resolved = new ArrayList<>();
-        for (Segment seg : assignment.segments()) {
-            resolved.add(tariffs.resolve(seg).compose(t -> t == null
-                    ? Future.failedFuture(new BillingNotFoundException("tariff '" + seg.tariffId()
-                            + "' of device '" + assignment.deviceId() + "' does not exist"))
-                    : Future.succeededFuture(t)));
-        }
-        return Future.all(resolved).map(v -> {
-            List<Segment> segments = new ArrayList<>();
-            List<Tariff> list = new ArrayList<>();
-            for (int i = 0; i < resolved.size(); i++) {
-                Tariff t = resolved.get(i).result();
-                Segment seg = assignment.segments().get(i);
-                if (seg.from() == null) {
-                    // older document shape: billed from the start of the cycle of the first assignment, as before
-                    Instant since = assignment.firstAssignedAt() == null ? clock.instant()
-                            : assignment.firstAssignedAt();
-                    seg = new Segment(seg.tariffId(), seg.pinnedVersion(),
-                            t.billingCycle().periodContaining(since, t.zone()).start(), seg.to());
-                }
-                segments.add(seg);
-                list.add(t);
-            }
-            return new Supply(assignment, segments, list);
-        });
-    }
-
-    /** Every billing period of the supply that has started, oldest first ({@link SupplySchedule#periods}). */
-    private List<Period> periods(Supply supply) {
-        return SupplySchedule.periods(supply.parts(), clock.instant());
-    }
-
-    private Period open(String deviceId, Supply supply) {
-        Period open = SupplySchedule.open(periods(supply));
-        if (open != null) {
-            return open;
-        }
-        Segment last = supply.segments().get(supply.segments().size() - 1);
-        throw new BillingNotFoundException("device '" + deviceId + "' has no tariff: its supply ended on "
-                + last.to());
-    }
 }
