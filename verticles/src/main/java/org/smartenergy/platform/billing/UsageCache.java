@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * warn at most once per {@value #WARN_INTERVAL_MS} ms, and bounded by a command timeout so an unresponsive Redis does
  * not hold anything up.
  *
- * <p>Repair: the device days of an update that failed are remembered (at most {@value #MAX_PENDING}; beyond that only
+ * <p>Repair ({@link UsageCacheRepair}): the device days of an update that failed are remembered (at most {@value #MAX_PENDING}; beyond that only
  * their days, at most {@value #MAX_OVERFLOW_DAYS}, whose every device is then re-copied). {@link #repair()}, called
  * periodically by billing, does nothing while that is empty; otherwise it sends {@code PING} and, once Redis answers,
  * reads the remembered days' totals from the store again and writes them ({@value #REPAIR_CHUNK} device days per
@@ -107,13 +107,7 @@ public final class UsageCache {
     private final long commandTimeoutMs;
     private final Counter errors;
     private final AtomicLong lastWarn = new AtomicLong();
-    private final Counter repairs;
-    // guarded by `this`: updates and repairs may complete on any thread of the client
-    private final Set<DeviceDay> pending = new LinkedHashSet<>();
-    private final Set<String> overflowDays = new java.util.TreeSet<>();
-    private final AtomicLong pendingCount = new AtomicLong();
-    private boolean repairing;
-    private final int maxPending;
+    private final UsageCacheRepair repair;
 
     /**
      * @param redis            the Redis API (from {@code RedisAPI.api(Redis.createClient(vertx,
@@ -131,7 +125,6 @@ public final class UsageCache {
     /** @param maxPending device days remembered for a repair at most (tests lower it to reach the overflow) */
     UsageCache(RedisAPI redis, UsageTotalsSource totals, String keyPrefix, long commandTimeoutMs,
                MeterRegistry metrics, int maxPending) {
-        this.maxPending = maxPending;
         this.redis = Objects.requireNonNull(redis, "redis");
         this.totals = Objects.requireNonNull(totals, "totals");
         this.keyPrefix = Objects.requireNonNull(keyPrefix, "keyPrefix");
@@ -143,12 +136,7 @@ public final class UsageCache {
                 .description("Failed Redis cache operations, by cache (usage totals, current bills)")
                 .tag(CACHE_TAG, CACHE)
                 .register(Objects.requireNonNull(metrics, "metrics"));
-        this.repairs = Counter.builder(REPAIRS_METRIC)
-                .description("Device days whose totals were copied to Redis again after a failed cache update")
-                .register(metrics);
-        io.micrometer.core.instrument.Gauge.builder(REPAIR_PENDING_METRIC, pendingCount, AtomicLong::get)
-                .description("Device days whose cached totals wait for a repair")
-                .register(metrics);
+        this.repair = new UsageCacheRepair(this, redis, totals, errors, metrics, maxPending);
     }
 
     /** @return the key of a device's latest reading */
@@ -192,34 +180,16 @@ public final class UsageCache {
                 .otherwise(e -> {
                     long failed = commands.stream().filter(Future::failed).count();
                     errors.increment(failed);
-                    remember(days);
+                    repair.remember(days);
                     warnRateLimited(batch.size(), failed, commands.stream().filter(Future::failed)
                             .map(Future::cause).findFirst().orElse(e));
                     return null;
                 });
     }
 
-    /** Remembers device days whose cached totals may be missing or behind. */
-    private synchronized void remember(Set<DeviceDay> days) {
-        for (DeviceDay d : days) {
-            if (pending.size() < maxPending || pending.contains(d)) {
-                pending.add(d);
-            } else if (overflowDays.size() < MAX_OVERFLOW_DAYS) {
-                if (overflowDays.add(d.day())) {
-                    LOG.warn("cache repair backlog full, every device of the day will be re-copied [day: {}]",
-                            d.day());
-                }
-            } else if (!overflowDays.contains(d.day())) {
-                LOG.warn("cache repair backlog full, the day's cached totals stay behind until its devices send "
-                        + "again [deviceId: {}, day: {}]", d.deviceId(), d.day());
-            }
-        }
-        pendingCount.set(pending.size());
-    }
-
     /** @return whether device days wait for a repair */
-    public synchronized boolean repairPending() {
-        return !pending.isEmpty() || !overflowDays.isEmpty();
+    public boolean repairPending() {
+        return repair.repairPending();
     }
 
     /**
@@ -229,104 +199,10 @@ public final class UsageCache {
      * @return a future that always succeeds, with the number of device days copied
      */
     public Future<Integer> repair() {
-        synchronized (this) {
-            if (repairing || (pending.isEmpty() && overflowDays.isEmpty())) {
-                return Future.succeededFuture(0);
-            }
-            repairing = true;
-        }
-        return bounded(redis.ping(List.of()))
-                .compose(pong -> repairNext(0))
-                .otherwise(e -> {
-                    LOG.debug("cache repair waits, Redis does not answer: {}", e.toString());
-                    return 0;
-                })
-                // the flag is cleared before the returned future completes, so a caller may repair again at once
-                .map(copied -> {
-                    synchronized (this) {
-                        repairing = false;
-                    }
-                    if (copied > 0) {
-                        LOG.info("usage cache repaired [device days: {}, still pending: {}]", copied,
-                                pendingCount.get());
-                    }
-                    return copied;
-                });
+        return repair.repair();
     }
 
-    private Future<Integer> repairNext(int done) {
-        Set<DeviceDay> chunk = new LinkedHashSet<>();
-        String day = null;
-        synchronized (this) {
-            var it = pending.iterator();
-            while (it.hasNext() && chunk.size() < REPAIR_CHUNK) {
-                chunk.add(it.next());
-                it.remove();
-            }
-            pendingCount.set(pending.size());
-            if (chunk.isEmpty() && !overflowDays.isEmpty()) {
-                day = overflowDays.iterator().next();
-            }
-        }
-        if (!chunk.isEmpty()) {
-            return bounded(totals.totals(chunk))
-                    .compose(buckets -> copyTotals(buckets).map(buckets.size()))
-                    .transform(ar -> {
-                        if (ar.failed()) {
-                            errors.increment();
-                            remember(chunk);
-                            LOG.debug("cache repair interrupted [device days: {}]: {}", chunk.size(),
-                                    ar.cause().toString());
-                            return Future.succeededFuture(done);
-                        }
-                        repairs.increment(ar.result());
-                        return repairNext(done + ar.result());
-                    });
-        }
-        if (day != null) {
-            String overflowDay = day;
-            // devices are listed before the day is forgotten, so a failed listing keeps it for the next run
-            return totals.devices(overflowDay).transform(ar -> {
-                if (ar.failed()) {
-                    errors.increment();
-                    LOG.debug("cache repair cannot list the devices of a day [day: {}]: {}", overflowDay,
-                            ar.cause().toString());
-                    return Future.succeededFuture(done);
-                }
-                synchronized (this) {
-                    overflowDays.remove(overflowDay);
-                }
-                return repairDevices(overflowDay, ar.result(), 0, done);
-            });
-        }
-        return Future.succeededFuture(done);
-    }
-
-    /** Re-copies the day of every listed device, a chunk at a time, then goes on with what else is pending. */
-    private Future<Integer> repairDevices(String day, List<String> devices, int from, int done) {
-        if (from >= devices.size()) {
-            return repairNext(done);
-        }
-        Set<DeviceDay> chunk = new LinkedHashSet<>();
-        for (int i = from; i < Math.min(devices.size(), from + REPAIR_CHUNK); i++) {
-            chunk.add(new DeviceDay(devices.get(i), day));
-        }
-        return bounded(totals.totals(chunk))
-                .compose(buckets -> copyTotals(buckets).map(buckets.size()))
-                .transform(ar -> {
-                    if (ar.failed()) {
-                        errors.increment();
-                        synchronized (this) {
-                            overflowDays.add(day); // the whole day again next time: writes are idempotent
-                        }
-                        return Future.succeededFuture(done);
-                    }
-                    repairs.increment(ar.result());
-                    return repairDevices(day, devices, from + REPAIR_CHUNK, done + ar.result());
-                });
-    }
-
-    private Future<Void> copyTotals(List<BucketTotals> buckets) {
+    Future<Void> copyTotals(List<BucketTotals> buckets) {
         Map<String, List<String>> dayFields = new HashMap<>();
         Map<String, List<String>> hourFields = new HashMap<>();
         for (BucketTotals b : buckets) {
@@ -355,7 +231,7 @@ public final class UsageCache {
         return bounded(redis.eval(args));
     }
 
-    private <T> Future<T> bounded(Future<T> command) {
+    <T> Future<T> bounded(Future<T> command) {
         return command.timeout(commandTimeoutMs, TimeUnit.MILLISECONDS);
     }
 
