@@ -1,7 +1,6 @@
 package org.smartenergy.platform.bench;
 
 import org.HdrHistogram.Histogram;
-import org.smartenergy.platform.node.Main;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -564,7 +563,7 @@ public final class IngestBenchmark implements Callable<Integer> {
         static Reference start() throws IOException {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    Main.class.getName(), "bench-reference", "--port", "0")
+                    ReferenceServer.class.getName(), "--port", "0")
                     .redirectError(ProcessBuilder.Redirect.INHERIT);
             Process process = builder.start();
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));

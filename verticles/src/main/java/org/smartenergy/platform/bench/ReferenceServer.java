@@ -6,6 +6,7 @@ import io.grpc.stub.StreamObserver;
 import org.smartenergy.proto.v1.MeterGatewayGrpc;
 import org.smartenergy.proto.v1.Reading;
 import org.smartenergy.proto.v1.ReadingAck;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * The benchmark's bare reference: a plain grpc-java {@code MeterGateway} on loopback that acks every reading at once
  * with {@code ACCEPTED}: no token check, no validation, no broker, no store. What the same load generator reaches
  * against it is the ceiling the platform's acked rate is compared with. {@code bench} runs it as a separate JVM
- * (hidden subcommand {@code bench-reference}); it prints {@value #READY} followed by its port once it listens, and
+ * (through {@link #main}, so the benchmark needs no launcher; also the hidden subcommand {@code bench-reference}); it prints {@value #READY} followed by its port once it listens, and
  * exits when its standard input closes, so it cannot outlive the benchmark that started it.
  */
 @Command(name = "bench-reference", hidden = true,
@@ -30,6 +31,11 @@ public final class ReferenceServer implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "0", description = "Port on 127.0.0.1; 0: any free port (default: ${DEFAULT-VALUE}).")
     int port;
+
+    /** The separate JVM {@code bench} starts: same options as {@code bench-reference}. */
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ReferenceServer()).execute(args));
+    }
 
     @Override
     public Integer call() throws Exception {

@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * store), so durable queues keep their messages across a restart. The pre-declared topology is part of the stored
  * configuration: after renaming queues in {@code rabbitmq.topology}, delete the folder.
  */
-final class EmbeddedAmqpBroker implements AutoCloseable {
+public final class EmbeddedAmqpBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedAmqpBroker.class);
     private static final String INITIAL_CONFIG = "/standalone/qpid-initial-config.json";
@@ -59,7 +59,7 @@ final class EmbeddedAmqpBroker implements AutoCloseable {
      * @param port     AMQP port on 127.0.0.1
      * @param topology the platform's topology, created with the virtual host so dead-lettering works
      */
-    static EmbeddedAmqpBroker start(Path workDir, int port, QueueTopology topology) throws Exception {
+    public static EmbeddedAmqpBroker start(Path workDir, int port, QueueTopology topology) throws Exception {
         Path dir = workDir.toAbsolutePath();
         Files.createDirectories(dir);
         URL initialConfig = EmbeddedAmqpBroker.class.getResource(INITIAL_CONFIG);

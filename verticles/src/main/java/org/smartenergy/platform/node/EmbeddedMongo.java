@@ -17,7 +17,7 @@ import java.nio.file.Path;
  * data lives in an H2 file and survives a restart, also a killed process: every write command is in the file before
  * it is acknowledged ({@link CommittingH2Backend}); empty means in memory.
  */
-final class EmbeddedMongo implements AutoCloseable {
+public final class EmbeddedMongo implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedMongo.class);
 
@@ -28,7 +28,7 @@ final class EmbeddedMongo implements AutoCloseable {
     }
 
     /** Starts the server on 127.0.0.1 at {@code embedded.port} (blocking; call before the event loops need it). */
-    static EmbeddedMongo start(JsonObject embedded) throws Exception {
+    public static EmbeddedMongo start(JsonObject embedded) throws Exception {
         String dataFile = embedded.getString("dataFile", "");
         MongoBackend backend;
         if (dataFile.isEmpty()) {

@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * and the ordinary Vert.x Redis client. Redis is only a cache here, so it keeps its snapshot in the given folder
  * without append-only logging.
  */
-final class EmbeddedRedis implements AutoCloseable {
+public final class EmbeddedRedis implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedRedis.class);
 
@@ -24,7 +24,7 @@ final class EmbeddedRedis implements AutoCloseable {
     }
 
     /** Starts redis-server (blocking until it accepts connections). */
-    static EmbeddedRedis start(Path dataDir, int port) throws Exception {
+    public static EmbeddedRedis start(Path dataDir, int port) throws Exception {
         Path dir = dataDir.toAbsolutePath();
         Files.createDirectories(dir);
         RedisServer server = RedisServer.newRedisServer()

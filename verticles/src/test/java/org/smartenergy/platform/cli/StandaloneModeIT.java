@@ -1,4 +1,4 @@
-package org.smartenergy.platform.node;
+package org.smartenergy.platform.cli;
 
 import com.google.protobuf.Timestamp;
 import io.grpc.ManagedChannel;
@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.smartenergy.platform.billing.BillingVerticle;
 import org.smartenergy.platform.billing.MongoSettings;
 import org.smartenergy.platform.bench.LoggerSimulator;
+import org.smartenergy.platform.node.ConfigLoader;
 import org.smartenergy.proto.v1.MeterGatewayGrpc;
 import org.smartenergy.proto.v1.Reading;
 import org.smartenergy.proto.v1.ReadingAck;

@@ -1,4 +1,4 @@
-package org.smartenergy.platform.node;
+package org.smartenergy.platform.cli;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.FileSystemXmlConfig;
@@ -13,6 +13,9 @@ import org.smartenergy.platform.bench.IngestBenchmark;
 import org.smartenergy.platform.bench.LoggerSimulator;
 import org.smartenergy.platform.bench.ReferenceServer;
 import org.smartenergy.platform.gateway.OperatorTokens;
+import org.smartenergy.platform.node.ConfigLoader;
+import org.smartenergy.platform.node.EmbeddedMongo;
+import org.smartenergy.platform.node.Node;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -61,17 +64,6 @@ public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         return run.call();
-    }
-
-    /** Options every command that reads the configuration shares. */
-    static class ConfigOption {
-        @Option(names = "--config", paramLabel = "FILE",
-                description = "JSON configuration file, layered over the defaults and under SEP_* environment variables.")
-        Path config;
-
-        JsonObject load() {
-            return ConfigLoader.load(config, System.getenv());
-        }
     }
 
     /** Starts a node and runs until SIGTERM/SIGINT. */

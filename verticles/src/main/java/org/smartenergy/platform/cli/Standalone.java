@@ -1,4 +1,4 @@
-package org.smartenergy.platform.node;
+package org.smartenergy.platform.cli;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -6,6 +6,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.smartenergy.platform.bench.LoggerSimulator;
 import org.smartenergy.platform.gateway.OperatorTokens;
+import org.smartenergy.platform.node.EmbeddedAmqpBroker;
+import org.smartenergy.platform.node.EmbeddedMongo;
+import org.smartenergy.platform.node.EmbeddedRedis;
+import org.smartenergy.platform.node.Node;
 import org.smartenergy.platform.queue.QueueTopology;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

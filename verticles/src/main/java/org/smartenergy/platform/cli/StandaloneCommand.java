@@ -1,7 +1,8 @@
-package org.smartenergy.platform.node;
+package org.smartenergy.platform.cli;
 
 import io.vertx.core.json.JsonObject;
 import org.smartenergy.platform.billing.BillingVerticle;
+import org.smartenergy.platform.node.Node;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class StandaloneCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
-    Main.ConfigOption configOption = new Main.ConfigOption();
+    ConfigOption configOption = new ConfigOption();
 
     @Option(names = "--no-simulator", description = "Do not start the built-in logger simulator.")
     boolean noSimulator;

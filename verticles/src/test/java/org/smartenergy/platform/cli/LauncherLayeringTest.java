@@ -1,0 +1,65 @@
+package org.smartenergy.platform.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The launcher layering of issue 9: {@code cli} assembles the command tree from {@code node} (the product) and
+ * {@code bench} (the tools); {@code node} knows neither, {@code bench} does not know the launcher. Read from the
+ * sources, comments left out, so a javadoc mention is not a dependency.
+ */
+class LauncherLayeringTest {
+
+    private static final Path SOURCES = Path.of("src/main/java/org/smartenergy/platform");
+    private static final Pattern REFERENCE = Pattern.compile("org\\.smartenergy\\.platform\\.([a-z][a-z.]*)\\.[A-Z]");
+
+    @Test
+    void nodeReferencesNeitherTheToolsNorTheLauncher() throws IOException {
+        // GIVEN the node package's sources
+        // WHEN the platform packages they reference are collected
+        Set<String> referenced = referencedPackages("node");
+
+        // THEN neither bench nor cli is among them
+        assertThat(referenced).isNotEmpty().doesNotContain("bench", "cli");
+    }
+
+    @Test
+    void benchDoesNotReferenceTheLauncher() throws IOException {
+        assertThat(referencedPackages("bench")).doesNotContain("cli");
+    }
+
+    @Test
+    void theLauncherAssemblesNodeAndBench() throws IOException {
+        assertThat(referencedPackages("cli")).contains("node", "bench");
+    }
+
+    private static Set<String> referencedPackages(String pkg) throws IOException {
+        Set<String> referenced = new TreeSet<>();
+        try (Stream<Path> files = Files.list(SOURCES.resolve(pkg))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                List<String> code = Files.readAllLines(file).stream()
+                        .filter(line -> !line.startsWith("package ") && !line.strip().matches("^(\\*|/\\*|//).*"))
+                        .toList();
+                for (String line : code) {
+                    Matcher m = REFERENCE.matcher(line);
+                    while (m.find()) {
+                        referenced.add(m.group(1));
+                    }
+                }
+            }
+        }
+        referenced.remove(pkg);
+        return referenced;
+    }
+}
