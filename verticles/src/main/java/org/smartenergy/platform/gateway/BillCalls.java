@@ -1,13 +1,13 @@
 package org.smartenergy.platform.gateway;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.smartenergy.platform.domain.tariff.BillView;
+import org.smartenergy.platform.domain.tariff.BillingPeriod;
 import org.smartenergy.proto.v1.Bill;
 import org.smartenergy.proto.v1.BillLine;
 import org.smartenergy.proto.v1.BillingServiceGrpcService;
@@ -15,11 +15,13 @@ import org.smartenergy.proto.v1.GetBillRequest;
 
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
  * {@code energy.v1.BillingService}: a device reads its own bills with its bearer token. The bill comes from the same
- * {@link BillQueries} as the operator API's, as the same JSON, mapped to the protobuf messages here.
+ * {@link BillQueries} as the operator API's, as a domain {@link BillView} mapped to the protobuf messages here.
  */
 final class BillCalls {
 
@@ -101,46 +103,44 @@ final class BillCalls {
         }
     }
 
-    /** Maps the API JSON of a bill ({@code BillJson#view}) to its protobuf form. */
-    static Bill toProto(JsonObject json) {
-        JsonObject tariff = json.getJsonObject("tariff");
-        Bill.Builder bill = Bill.newBuilder()
-                .setDeviceId(json.getString("deviceId"))
-                .setPeriod(json.getString("period"))
-                .setPeriodStart(json.getString("periodStart"))
-                .setPeriodEnd(json.getString("periodEnd"))
-                .setStatus("issued".equals(json.getString("status")) ? Bill.Status.ISSUED : Bill.Status.OPEN)
-                .setIssuedAt(Objects.requireNonNullElse(json.getString("issuedAt"), ""))
-                .setTariffId(tariff.getString("id"))
-                .setTariffVersion(tariff.getInteger("version"))
-                .setCurrency(json.getString("currency"))
-                .setSubtotal(json.getString("subtotal"))
-                .setTaxTotal(json.getString("taxTotal"))
-                .setAdjustmentTotal(json.getString("adjustmentTotal"))
-                .setTotal(json.getString("total"))
-                .setKwh(json.getString("kwh"))
-                .setReadings(json.getInteger("readings"));
-        lines(json.getJsonArray("lines")).forEach(bill::addLines);
-        lines(json.getJsonArray("taxes")).forEach(bill::addTaxes);
-        lines(json.getJsonArray("adjustments")).forEach(bill::addAdjustments);
-        return bill.build();
+    /** Maps a bill to its protobuf form (the same values, as decimal strings, as the operator API's JSON). */
+    static Bill toProto(BillView view) {
+        org.smartenergy.platform.domain.tariff.Bill bill = view.bill();
+        Bill.Builder proto = Bill.newBuilder()
+                .setDeviceId(view.deviceId())
+                .setPeriod(view.periodName())
+                .setPeriodStart(bill.period().start().toString())
+                .setPeriodEnd(bill.period().end().toString())
+                .setStatus(view.status() == BillView.Status.ISSUED ? Bill.Status.ISSUED : Bill.Status.OPEN)
+                .setIssuedAt(view.issuedAt() == null ? "" : view.issuedAt().toString())
+                .setTariffId(bill.tariffId())
+                .setTariffVersion(bill.tariffVersion())
+                .setCurrency(bill.currency().getCurrencyCode())
+                .setSubtotal(bill.subtotal().toPlainString())
+                .setTaxTotal(bill.taxTotal().toPlainString())
+                .setAdjustmentTotal(bill.adjustmentTotal().toPlainString())
+                .setTotal(bill.total().toPlainString())
+                .setKwh(bill.totalKwh().toPlainString())
+                .setReadings(bill.readingCount());
+        bill.lines().forEach(line -> proto.addLines(line(line, null)));
+        bill.taxLines().forEach(line -> proto.addTaxes(line(line, null)));
+        List<BillingPeriod> corrected = view.correctedPeriods();
+        List<org.smartenergy.platform.domain.tariff.BillLine> adjustments = bill.adjustmentLines();
+        for (int i = 0; i < adjustments.size(); i++) {
+            proto.addAdjustments(line(adjustments.get(i), i < corrected.size() ? corrected.get(i) : null));
+        }
+        return proto.build();
     }
 
-    private static java.util.List<BillLine> lines(JsonArray array) {
-        java.util.List<BillLine> lines = new java.util.ArrayList<>();
-        for (int i = 0; array != null && i < array.size(); i++) {
-            JsonObject o = array.getJsonObject(i);
-            JsonObject corrected = o.getJsonObject("correctedPeriod");
-            lines.add(BillLine.newBuilder()
-                    .setKind(o.getString("kind"))
-                    .setDescription(o.getString("description"))
-                    .setQuantity(o.getString("quantity"))
-                    .setUnit(o.getString("unit"))
-                    .setUnitPrice(o.getString("unitPrice"))
-                    .setAmount(o.getString("amount"))
-                    .setCorrectedPeriodStart(corrected == null ? "" : corrected.getString("start"))
-                    .build());
-        }
-        return lines;
+    private static BillLine line(org.smartenergy.platform.domain.tariff.BillLine line, BillingPeriod corrected) {
+        return BillLine.newBuilder()
+                .setKind(line.kind().name().toLowerCase(Locale.ROOT))
+                .setDescription(line.description())
+                .setQuantity(line.quantity().toPlainString())
+                .setUnit(line.unit().symbol())
+                .setUnitPrice(line.unitPrice().toPlainString())
+                .setAmount(line.amount().toPlainString())
+                .setCorrectedPeriodStart(corrected == null ? "" : corrected.start().toString())
+                .build();
     }
 }

@@ -1,7 +1,7 @@
 package org.smartenergy.platform.gateway;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
+import org.smartenergy.platform.domain.tariff.Tariff;
 
 import java.time.Instant;
 import java.time.LocalDate;
@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * The gateway's port for tariffs and supplies (operator API); implemented by billing and wired by the node.
- * Tariffs come and go as their API JSON ({@code {"id": ..., "version": ..., ...}}). Failures: an invalid tariff
+ * Tariffs come and go as domain {@link Tariff}s: the operator API parses and renders their JSON document itself.
+ * Failures: a stored tariff that no longer passes the rules
  * {@link org.smartenergy.platform.domain.tariff.InvalidTariffException}; an unknown tariff a {@link GatewayException}
  * NOT_FOUND; a rejected assignment ALREADY_EXISTS (conflict) or INVALID_ARGUMENT; an unreachable store
  * {@link org.smartenergy.platform.storage.StoreUnavailableException}.
@@ -23,14 +24,19 @@ public interface TariffAdmin {
     record Supply(String tariffId, Integer effectiveVersion, LocalDate from, LocalDate to) {
     }
 
-    /** @return the stored new version of the tariff the body describes, as JSON */
-    Future<JsonObject> create(JsonObject body);
+    /**
+     * Stores {@code definition} as a new version of its tariff: version 1 for a new id, else the latest version + 1
+     * ({@code definition}'s own version is not used).
+     *
+     * @return the tariff as stored, with its version
+     */
+    Future<Tariff> create(Tariff definition);
 
     /** @return the latest version of every tariff */
-    Future<List<JsonObject>> latestOfEach();
+    Future<List<Tariff>> latestOfEach();
 
     /** @return the tariff's latest version ({@code version} null) or the given version; fails NOT_FOUND if none */
-    Future<JsonObject> find(String tariffId, Integer version);
+    Future<Tariff> find(String tariffId, Integer version);
 
     /**
      * Supplies the device under the tariff from {@code effective} (null: now), pinned to {@code pinned} or following

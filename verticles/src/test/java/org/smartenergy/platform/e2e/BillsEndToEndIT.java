@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.smartenergy.platform.billing.bills.BillJson;
-import org.smartenergy.platform.billing.bills.BillView;
-import org.smartenergy.platform.billing.tariff.TariffJson;
+import org.smartenergy.platform.gateway.http.BillJsonMapper;
+import org.smartenergy.platform.domain.tariff.BillView;
+import org.smartenergy.platform.tariffjson.TariffJson;
 import org.smartenergy.platform.domain.Energy;
 import org.smartenergy.platform.domain.MeterReading;
 import org.smartenergy.platform.domain.tariff.Adjustment;
@@ -95,7 +96,7 @@ class BillsEndToEndIT {
         // THEN /bills/current is, line by line, what the engine makes of the same readings for the open period
         BillingPeriod period = tariff.billingCycle().periodContaining(CLOCK.instant(), tariff.zone());
         Bill expected = TariffEngine.rate(tariff, period, meterReadings(readings));
-        JsonObject expectedJson = BillJson.view(new BillView(device, expected, BillView.Status.OPEN, null, List.of()));
+        JsonObject expectedJson = BillJsonMapper.toJson(new BillView(device, expected, BillView.Status.OPEN, null, List.of()));
         JsonObject current = awaitCurrentBill(device, expectedJson);
         assertThat(current.getJsonArray("lines")).isEqualTo(expectedJson.getJsonArray("lines"));
         assertThat(current.getJsonArray("taxes")).isEqualTo(expectedJson.getJsonArray("taxes"));
@@ -127,7 +128,7 @@ class BillsEndToEndIT {
         assertThat(platform.stream(token, readings, 8)).hasSize(8);
         BillingPeriod period = tariff.billingCycle().periodContaining(CLOCK.instant(), tariff.zone());
         Bill expected = TariffEngine.rate(tariff, period, meterReadings(readings));
-        awaitCurrentBill(device, BillJson.view(new BillView(device, expected, BillView.Status.OPEN, null, List.of())));
+        awaitCurrentBill(device, BillJsonMapper.toJson(new BillView(device, expected, BillView.Status.OPEN, null, List.of())));
 
         // WHEN the device asks for its current bill
         org.smartenergy.proto.v1.Bill bill = platform.billing(token)
@@ -183,13 +184,13 @@ class BillsEndToEndIT {
         List<Reading> readings = quarterHours(device, lastEnd, 8);
         assertThat(platform.stream(token, readings, 8)).hasSize(8);
         Bill before = TariffEngine.rate(tariff, period, meterReadings(readings));
-        awaitCurrentBill(device, BillJson.view(new BillView(device, before, BillView.Status.OPEN, null, List.of())));
+        awaitCurrentBill(device, BillJsonMapper.toJson(new BillView(device, before, BillView.Status.OPEN, null, List.of())));
 
         // WHEN the billing clock passes the period's end plus the 48 h grace
         CLOCK.set(period.endInstant(tariff.zone()).plus(Duration.ofHours(49)));
 
         // THEN the period is issued, once, also after several more closing runs (every 200 ms)
-        String name = BillJson.periodName(period);
+        String name = BillView.periodName(period);
         JsonObject issued = awaitJson("the bill of " + name + " is issued", "/api/v1/devices/" + device + "/bills",
                 list -> list.getJsonArray("bills").size() == 1).getJsonArray("bills").getJsonObject(0);
         assertThat(issued.getString("status")).isEqualTo("issued");

@@ -3,10 +3,10 @@ package org.smartenergy.platform.billing.bills;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.RedisAPI;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.smartenergy.platform.domain.tariff.BillView;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -16,7 +16,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Redis copy of each device's current bill (its {@link BillJson#view} JSON) under
+ * Redis copy of each device's current bill (encoded by {@link BillCacheCodec}) under
  * {@code <prefix>device:{<id>}:bill:current}, written by billing as readings arrive and read by the gateway.
  *
  * <p>Only a cache: no method ever fails. A Redis error or timeout is logged, counted in {@value #ERRORS_METRIC} and
@@ -70,8 +70,8 @@ public final class BillCache {
     }
 
     /** Stores the device's current bill; always succeeds. */
-    public Future<Void> put(String deviceId, JsonObject bill) {
-        return redis.set(List.of(key(deviceId), bill.encode(), "EX", Long.toString(TTL_SECONDS)))
+    public Future<Void> put(String deviceId, BillView bill) {
+        return redis.set(List.of(key(deviceId), BillCacheCodec.encode(bill), "EX", Long.toString(TTL_SECONDS)))
                 .timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
                 .<Void>mapEmpty()
                 .onSuccess(v -> {
@@ -87,10 +87,10 @@ public final class BillCache {
     }
 
     /** @return the cached current bill, or null on a miss, an unreadable entry or a Redis failure */
-    public Future<JsonObject> get(String deviceId) {
+    public Future<BillView> get(String deviceId) {
         return redis.get(key(deviceId))
                 .timeout(commandTimeoutMs, TimeUnit.MILLISECONDS)
-                .map(response -> response == null ? null : new JsonObject(response.toString()))
+                .map(response -> response == null ? null : BillCacheCodec.decode(response.toString()))
                 .onSuccess(v -> evictStale())
                 .recover(e -> failed("get", deviceId, e));
     }

@@ -4,23 +4,24 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.smartenergy.platform.domain.tariff.Bill;
 import org.smartenergy.platform.domain.tariff.BillLine;
+import org.smartenergy.platform.domain.tariff.BillView;
 import org.smartenergy.platform.domain.tariff.BillingPeriod;
 
 import java.math.BigDecimal;
 import java.time.LocalDate;
-import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.Currency;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * The JSON form of bills, used both by the API and for storage. Every amount, quantity and price is a decimal
- * <b>string</b> ({@code "12.34"}), never a JSON number, so no binary floating point touches money.
+ * The stored JSON form of bills (the {@code bills} collection's {@code bill} and {@code corrections}, and the body of
+ * {@link BillCacheCodec}'s entries). Every amount, quantity and price is a decimal <b>string</b> ({@code "12.34"}),
+ * never a JSON number, so no binary floating point touches money. The operator API renders the same fields itself
+ * ({@code gateway.http.BillJsonMapper}).
  *
  * <pre>
- * { "deviceId": "meter-1", "period": "2026-11", "periodStart": "2026-11-01", "periodEnd": "2026-12-01",
- *   "status": "open" | "issued", "issuedAt": null | "2026-12-03T00:00:00Z",
+ * { "periodStart": "2026-11-01", "periodEnd": "2026-12-01",
  *   "tariff": { "id": "residential-tou-de", "version": 2 }, "currency": "EUR",
  *   "lines": [ { "kind": "energy", "description": "...", "quantity": "12.5", "unit": "kWh",
  *                "unitPrice": "0.3400", "amount": "4.25" } ],
@@ -34,31 +35,17 @@ public final class BillJson {
     private BillJson() {
     }
 
-    /** @return the name of a period: the month its first day falls in, {@code yyyy-MM} */
-    public static String periodName(BillingPeriod period) {
-        return YearMonth.from(period.start()).toString();
-    }
-
-    /** @return the API form of a bill */
-    public static JsonObject view(BillView view) {
-        JsonObject json = new JsonObject()
-                .put("deviceId", view.deviceId())
-                .put("period", periodName(view.bill().period()))
-                .put("status", view.status().name().toLowerCase(Locale.ROOT))
-                .put("issuedAt", view.issuedAt() == null ? null : view.issuedAt().toString());
-        return json.mergeIn(toJson(view.bill(), view.correctedPeriods()));
-    }
-
     /**
      * @param correctedPeriods the period each adjustment line corrects, same order as the lines
-     * @return the stored form of a bill (the view without device and status)
+     * @return the stored form of a bill
      */
     public static JsonObject toJson(Bill bill, List<BillingPeriod> correctedPeriods) {
         JsonArray adjustments = lines(bill.adjustmentLines());
         for (int i = 0; i < adjustments.size() && i < correctedPeriods.size(); i++) {
             BillingPeriod p = correctedPeriods.get(i);
             adjustments.getJsonObject(i).put("correctedPeriod", new JsonObject()
-                    .put("name", periodName(p)).put("start", p.start().toString()).put("end", p.end().toString()));
+                    .put("name", BillView.periodName(p)).put("start", p.start().toString())
+                    .put("end", p.end().toString()));
         }
         return new JsonObject()
                 .put("periodStart", bill.period().start().toString())

@@ -1,8 +1,7 @@
 package org.smartenergy.platform.billing.bills;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
-import org.smartenergy.platform.billing.tariff.TariffJson;
+import org.smartenergy.platform.domain.tariff.BillView;
 import org.smartenergy.platform.domain.tariff.Tariff;
 import org.smartenergy.platform.gateway.BillQueries;
 import org.smartenergy.platform.gateway.GatewayException;
@@ -16,8 +15,7 @@ import java.util.Objects;
 
 /**
  * Billing's side of the gateway's ports {@link BillQueries} and {@link TariffAdmin}, on top of {@link BillService}:
- * renders bills and tariffs as their API JSON ({@link BillJson}, {@link TariffJson}) and translates billing's
- * failures into the gateway's vocabulary ({@link BillingNotFoundException} to NOT_FOUND,
+ * hands over the domain's bill views and tariffs (the edges render them) and translates billing's failures into the gateway's vocabulary ({@link BillingNotFoundException} to NOT_FOUND,
  * {@link AssignmentRejectedException} to ALREADY_EXISTS or INVALID_ARGUMENT, driver errors to
  * {@link StoreUnavailableException}).
  */
@@ -30,33 +28,33 @@ public final class BillPorts implements BillQueries, TariffAdmin {
     }
 
     @Override
-    public Future<JsonObject> current(String deviceId) {
-        return translated(bills.currentJson(deviceId));
+    public Future<BillView> current(String deviceId) {
+        return translated(bills.currentCached(deviceId));
     }
 
     @Override
-    public Future<JsonObject> forPeriod(String deviceId, YearMonth month) {
-        return translated(bills.forPeriod(deviceId, month).map(BillJson::view));
+    public Future<BillView> forPeriod(String deviceId, YearMonth month) {
+        return translated(bills.forPeriod(deviceId, month));
     }
 
     @Override
-    public Future<List<JsonObject>> issued(String deviceId, int limit) {
-        return translated(bills.issued(deviceId, limit).map(list -> list.stream().map(BillJson::view).toList()));
+    public Future<List<BillView>> issued(String deviceId, int limit) {
+        return translated(bills.issued(deviceId, limit));
     }
 
     @Override
-    public Future<JsonObject> create(JsonObject body) {
-        return translated(bills.tariffs().create(body, bills.clock().instant()).map(TariffJson::toJson));
+    public Future<Tariff> create(Tariff definition) {
+        return translated(bills.tariffs().create(definition, bills.clock().instant()));
     }
 
     @Override
-    public Future<List<JsonObject>> latestOfEach() {
-        return translated(bills.tariffs().latestOfEach().map(list -> list.stream().map(TariffJson::toJson).toList()));
+    public Future<List<Tariff>> latestOfEach() {
+        return translated(bills.tariffs().latestOfEach());
     }
 
     @Override
-    public Future<JsonObject> find(String tariffId, Integer version) {
-        return translated(existing(tariffId, version).map(TariffJson::toJson));
+    public Future<Tariff> find(String tariffId, Integer version) {
+        return translated(existing(tariffId, version));
     }
 
     @Override

@@ -1,11 +1,11 @@
 package org.smartenergy.platform.billing.bills;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.smartenergy.platform.billing.bills.TariffRepository.Assignment;
 import org.smartenergy.platform.domain.tariff.Bill;
+import org.smartenergy.platform.domain.tariff.BillView;
 import org.smartenergy.platform.domain.tariff.BillingPeriod;
 import org.smartenergy.platform.domain.tariff.SupplySchedule;
 import org.smartenergy.platform.domain.tariff.SupplySchedule.Period;
@@ -95,16 +95,16 @@ public final class BillService {
     // ---------------------------------------------------------------- reading bills
 
     /**
-     * The running bill of the open period as API JSON ({@link BillJson#view}): from the cache when the cached copy is
-     * for the device's current tariff version and period, computed otherwise.
+     * The running bill of the open period: from the cache when the cached bill is for the device's current tariff
+     * version and period, computed otherwise.
      */
-    public Future<JsonObject> currentJson(String deviceId) {
+    public Future<BillView> currentCached(String deviceId) {
         return supplies.supply(deviceId).compose(supply -> {
             Period open = supplies.open(deviceId, supply);
-            Future<JsonObject> cached = cache == null ? Future.succeededFuture() : cache.get(deviceId);
-            return cached.compose(json -> json != null && fresh(json, open.tariff(), open.period())
-                    ? Future.succeededFuture(json)
-                    : running(deviceId, open.tariff(), open.period()).map(BillJson::view));
+            Future<BillView> cached = cache == null ? Future.succeededFuture() : cache.get(deviceId);
+            return cached.compose(view -> view != null && fresh(view, open.tariff(), open.period())
+                    ? Future.succeededFuture(view)
+                    : running(deviceId, open.tariff(), open.period()));
         });
     }
 
@@ -123,7 +123,7 @@ public final class BillService {
             if (a.current() == null) {
                 return cache.evict(deviceId);
             }
-            return current(deviceId).compose(view -> cache.put(deviceId, BillJson.view(view)));
+            return current(deviceId).compose(view -> cache.put(deviceId, view));
         });
     }
 
@@ -132,11 +132,10 @@ public final class BillService {
         return cache == null ? Future.succeededFuture() : cache.evict(deviceId);
     }
 
-    private static boolean fresh(JsonObject json, Tariff tariff, BillingPeriod period) {
-        JsonObject t = json.getJsonObject("tariff");
-        return t != null && tariff.id().equals(t.getString("id")) && t.getInteger("version") == tariff.version()
-                && period.start().toString().equals(json.getString("periodStart"))
-                && period.end().toString().equals(json.getString("periodEnd"));
+    private static boolean fresh(BillView view, Tariff tariff, BillingPeriod period) {
+        Bill bill = view.bill();
+        return tariff.id().equals(bill.tariffId()) && bill.tariffVersion() == tariff.version()
+                && period.equals(bill.period());
     }
 
     /** The running bill of the device's open period, computed from MongoDB. */

@@ -1,6 +1,7 @@
 package org.smartenergy.platform.billing.bills;
 
 import org.smartenergy.platform.domain.tariff.Bill;
+import org.smartenergy.platform.domain.tariff.BillView;
 import org.smartenergy.platform.domain.tariff.BillingPeriod;
 import org.smartenergy.platform.domain.tariff.CorrectionBaselines;
 

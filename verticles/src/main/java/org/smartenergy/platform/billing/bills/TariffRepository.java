@@ -10,7 +10,7 @@ import io.vertx.ext.mongo.IndexOptions;
 import io.vertx.ext.mongo.MongoClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.smartenergy.platform.billing.tariff.TariffJson;
+import org.smartenergy.platform.tariffjson.TariffJson;
 import org.smartenergy.platform.domain.tariff.Tariff;
 
 import java.time.Instant;
@@ -101,20 +101,13 @@ public final class TariffRepository {
     }
 
     /**
-     * Stores a new version of the tariff described by {@code json} (its {@code version}, if any, is replaced by the
-     * next free one).
+     * Stores {@code definition} as a new version of its tariff: its own version is replaced by the next free one.
      *
-     * @return the stored tariff; fails with {@code InvalidTariffException} naming every problem
+     * @param definition a valid tariff, parsed from the operator's document by the edge
+     * @return the stored tariff
      */
-    public Future<Tariff> create(JsonObject json, Instant now) {
-        JsonObject copy = json.copy().put("version", 1);
-        Tariff validated;
-        try {
-            validated = TariffJson.fromJson(copy);
-        } catch (RuntimeException e) {
-            return Future.failedFuture(e);
-        }
-        return insertNextVersion(validated, now, 0);
+    public Future<Tariff> create(Tariff definition, Instant now) {
+        return insertNextVersion(definition, now, 0);
     }
 
     private Future<Tariff> insertNextVersion(Tariff validated, Instant now, int attempt) {

@@ -11,7 +11,9 @@
  *       de-duplication, splitting of readings, DST, proration and rounding);
  *       {@link org.smartenergy.platform.domain.tariff.TariffEngine#adjustmentFor} – the correction of a re-rated
  *       closed period.</li>
- *   <li>{@code org.smartenergy.platform.billing.tariff.TariffJson} – reads and writes the JSON form below (it lives
+ *   <li>{@link org.smartenergy.platform.domain.tariff.BillView} – a bill as the services hand it to the edges (the
+ *       operator API's JSON and the {@code energy.v1.Bill} message are mapped from it there).</li>
+ *   <li>{@code org.smartenergy.platform.tariffjson.TariffJson} – reads and writes the JSON form below (it lives
  *       outside this package because it uses Vert.x's {@code JsonObject}).</li>
  * </ul>
  *

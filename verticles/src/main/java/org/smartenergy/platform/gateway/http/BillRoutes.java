@@ -17,7 +17,7 @@ import static org.smartenergy.platform.gateway.http.HttpErrors.json;
 /**
  * A device's bills: {@code GET /api/v1/devices/:id/bills} (the issued ones, newest first, at most
  * {@value #MAX_LISTED_BILLS}), {@code .../bills/current} (the open period so far) and {@code .../bills/yyyy-MM}.
- * A period that is not {@code yyyy-MM} is refused with 400.
+ * A period that is not {@code yyyy-MM} is refused with 400. Bills are rendered by {@link BillJsonMapper}.
  */
 final class BillRoutes {
 
@@ -47,7 +47,7 @@ final class BillRoutes {
                 .compose(device -> bills.issued(deviceId, MAX_LISTED_BILLS))
                 .onSuccess(list -> {
                     JsonArray array = new JsonArray();
-                    list.forEach(array::add);
+                    list.forEach(bill -> array.add(BillJsonMapper.toJson(bill)));
                     json(ctx, 200, new JsonObject().put("deviceId", deviceId).put("bills", array));
                 })
                 .onFailure(ctx::fail);
@@ -55,7 +55,7 @@ final class BillRoutes {
 
     private void currentBill(RoutingContext ctx) {
         bills.current(ctx.pathParam("id"))
-                .onSuccess(json -> json(ctx, 200, json))
+                .onSuccess(bill -> json(ctx, 200, BillJsonMapper.toJson(bill)))
                 .onFailure(ctx::fail);
     }
 
@@ -72,7 +72,7 @@ final class BillRoutes {
             return;
         }
         bills.forPeriod(ctx.pathParam("id"), month)
-                .onSuccess(json -> json(ctx, 200, json))
+                .onSuccess(bill -> json(ctx, 200, BillJsonMapper.toJson(bill)))
                 .onFailure(ctx::fail);
     }
 }

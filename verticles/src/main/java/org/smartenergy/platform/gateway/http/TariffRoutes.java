@@ -6,7 +6,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.User;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import org.smartenergy.platform.domain.tariff.Tariff;
 import org.smartenergy.platform.gateway.TariffAdmin;
+import org.smartenergy.platform.tariffjson.TariffJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,8 +19,9 @@ import static org.smartenergy.platform.gateway.http.HttpErrors.json;
 
 /**
  * {@code POST /api/v1/tariffs} (admin: a new version of a tariff), {@code GET /api/v1/tariffs} (the latest version
- * of each) and {@code GET /api/v1/tariffs/:id[?version=n]}. Tariff decimals are bounded by {@code TariffLimits}; an
- * invalid tariff is a 400 listing every problem ({@link HttpErrors}).
+ * of each) and {@code GET /api/v1/tariffs/:id[?version=n]}. Bodies are parsed and answers rendered here, as the tariff
+ * JSON document ({@link TariffJson}); the port takes and gives domain {@link Tariff}s. Tariff decimals are bounded by
+ * {@code TariffLimits}; an invalid tariff is a 400 listing every problem ({@link HttpErrors}).
  */
 final class TariffRoutes {
 
@@ -41,15 +44,23 @@ final class TariffRoutes {
         if (body == null) {
             return;
         }
+        Tariff definition;
+        try {
+            definition = TariffJson.definition(body);
+        } catch (RuntimeException e) {
+            // an InvalidTariffException names every problem: answered 400 by HttpErrors
+            ctx.fail(e);
+            return;
+        }
         User operator = OperatorAuth.operator(ctx);
-        tariffs.create(body)
+        tariffs.create(definition)
                 .onSuccess(tariff -> {
-                    String id = tariff.getString("id");
-                    Integer version = tariff.getInteger("version");
+                    String id = tariff.id();
+                    int version = tariff.version();
                     LOG.info("tariff created [tariffId: {}, version: {}, operator: {}]", id, version,
                             operator.subject());
                     ctx.response().putHeader(HttpHeaders.LOCATION, "/api/v1/tariffs/" + id + "?version=" + version);
-                    json(ctx, 201, tariff);
+                    json(ctx, 201, TariffJson.toJson(tariff));
                 })
                 .onFailure(ctx::fail);
     }
@@ -58,7 +69,7 @@ final class TariffRoutes {
         tariffs.latestOfEach()
                 .onSuccess(list -> {
                     JsonArray array = new JsonArray();
-                    list.forEach(array::add);
+                    list.forEach(tariff -> array.add(TariffJson.toJson(tariff)));
                     json(ctx, 200, new JsonObject().put("tariffs", array));
                 })
                 .onFailure(ctx::fail);
@@ -75,7 +86,7 @@ final class TariffRoutes {
             return;
         }
         tariffs.find(id, version)
-                .onSuccess(tariff -> json(ctx, 200, tariff))
+                .onSuccess(tariff -> json(ctx, 200, TariffJson.toJson(tariff)))
                 .onFailure(ctx::fail);
     }
 

@@ -3,7 +3,6 @@ package org.smartenergy.platform.billing.bills;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
@@ -15,6 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.smartenergy.platform.billing.RedisSettings;
 import org.smartenergy.platform.billing.SwitchableRedis;
+import org.smartenergy.platform.domain.tariff.Bill;
+import org.smartenergy.platform.domain.tariff.BillView;
+import org.smartenergy.platform.domain.tariff.WorkedExampleBills;
 
 import java.util.List;
 import java.util.UUID;
@@ -55,11 +57,11 @@ class BillCacheTest {
     @Test
     void aBillNotWrittenDuringAnOutageHasItsOlderCopyDroppedOnceRedisAnswers(Vertx vertx, VertxTestContext ctx) {
         // GIVEN Redis holds the device's bill of 10 kWh
-        cache.put(device, new JsonObject().put("energyKwh", "10"))
+        cache.put(device, billOf("10"))
                 .compose(v -> {
                     // WHEN the write of its 12 kWh bill fails (Redis unreachable, keeping its data)
                     redis.down = true;
-                    return cache.put(device, new JsonObject().put("energyKwh", "12"));
+                    return cache.put(device, billOf("12"));
                 })
                 .compose(v -> {
                     // AND Redis answers again (a read of another device)
@@ -75,11 +77,42 @@ class BillCacheTest {
     }
 
     @Test
+    void aCachedBillIsReadBackAsTheSameView(VertxTestContext ctx) {
+        // GIVEN the worked example's issued January (taxes, an adjustment) cached for the device
+        BillView january = WorkedExampleBills.issuedJanuary();
+        cache.put(device, january)
+                // WHEN it is read
+                .compose(v -> cache.get(device))
+                .onComplete(ctx.succeeding(bill -> ctx.verify(() -> {
+                    // THEN it is the same view, and no error was counted
+                    assertThat(bill).isEqualTo(january);
+                    assertThat(metrics.get(BillCache.ERRORS_METRIC).tag(BillCache.CACHE_TAG, "bill").counter().count())
+                            .isZero();
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void anEntryThatIsNotABillIsAMissCountedAsABillCacheError(VertxTestContext ctx) {
+        // GIVEN the device's key holds something the cache did not write
+        RedisAPI.api(client).set(List.of(cache.key(device), "{\"energyKwh\": \"10\"}"))
+                // WHEN it is read
+                .compose(v -> cache.get(device))
+                .onComplete(ctx.succeeding(bill -> ctx.verify(() -> {
+                    // THEN it is a miss (the caller computes the bill), counted under the bill cache
+                    assertThat(bill).isNull();
+                    assertThat(metrics.get(BillCache.ERRORS_METRIC).tag(BillCache.CACHE_TAG, "bill").counter().count())
+                            .isEqualTo(1);
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     void aFailedBillWriteIsCountedUnderTheBillCacheTag(VertxTestContext ctx) {
         // GIVEN Redis fails every command
         redis.down = true;
         // WHEN a bill is written and one is read
-        cache.put(device, new JsonObject().put("energyKwh", "12"))
+        cache.put(device, billOf("12"))
                 .compose(v -> cache.get(device))
                 .onComplete(ctx.succeeding(bill -> ctx.verify(() -> {
                     // THEN the read is a miss, never a failure
@@ -92,8 +125,16 @@ class BillCacheTest {
                 })));
     }
 
+    /** @return the device's open bill (the worked example's February) with {@code kwh} kWh */
+    private BillView billOf(String kwh) {
+        Bill b = WorkedExampleBills.openFebruary().bill();
+        return new BillView(device, new Bill(b.tariffId(), b.tariffVersion(), b.period(), b.currency(), b.lines(),
+                b.subtotal(), b.taxLines(), b.taxTotal(), b.adjustmentLines(), b.adjustmentTotal(), b.total(),
+                new java.math.BigDecimal(kwh), b.readingCount()), BillView.Status.OPEN, null, List.of());
+    }
+
     /** Reads the device's entry until it is gone (the eviction runs after the command that succeeded). */
-    private Future<JsonObject> awaitMiss(Vertx vertx, int attempts) {
+    private Future<BillView> awaitMiss(Vertx vertx, int attempts) {
         return cache.get(device).compose(bill -> bill == null || attempts == 0
                 ? Future.succeededFuture(bill)
                 : vertx.timer(20, TimeUnit.MILLISECONDS).compose(v -> awaitMiss(vertx, attempts - 1)));

@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Timeout;
 import org.smartenergy.platform.billing.MongoReadingStore;
 import org.smartenergy.platform.billing.MongoSettings;
 import org.smartenergy.platform.domain.MeterReading;
+import org.smartenergy.platform.domain.tariff.BillView;
 import org.smartenergy.platform.domain.tariff.InvalidTariffException;
+import org.smartenergy.platform.gateway.http.BillJsonMapper;
+import org.smartenergy.platform.tariffjson.TariffJson;
 import org.smartenergy.platform.e2e.MutableClock;
 
 import java.net.InetSocketAddress;
@@ -87,7 +90,7 @@ class BillServiceTest {
         nodeB = new BillService(new TariffRepository(mongoB), new BillRepository(mongoB),
                 new MongoReadingStore(mongoB, "usage_hours"), null, clock, Duration.ofHours(48));
         await(store.init().compose(v -> tariffs.init()).compose(v -> new BillRepository(mongoA).init()));
-        await(tariffs.create(FLAT, clock.instant()));
+        await(tariffs.create(TariffJson.definition(FLAT), clock.instant()));
         // supplied from the start of January (the clock is 5 January): the whole month is billed
         await(nodeA.assign(DEVICE, await(tariffs.latest("flat-de")), null,
                 Instant.parse("2025-12-31T23:00:00Z")));
@@ -115,7 +118,7 @@ class BillServiceTest {
         assertThat(a.result() + b.result()).isEqualTo(1);
         List<BillView> issued = await(nodeA.issued(DEVICE, 10));
         assertThat(issued).hasSize(1);
-        JsonObject first = BillJson.view(issued.get(0));
+        JsonObject first = BillJsonMapper.toJson(issued.get(0));
         assertThat(first.getString("status")).isEqualTo("issued");
         assertThat(first.getString("period")).isEqualTo("2026-01");
         assertThat(first.getString("subtotal")).isEqualTo("18.50");
@@ -126,7 +129,7 @@ class BillServiceTest {
         assertThat(await(nodeB.closeDue(DEVICE))).isZero();
         assertThat(await(nodeA.closeAllDue())).isZero();
         assertThat(await(nodeB.issued(DEVICE, 10))).hasSize(1);
-        assertThat(BillJson.view(await(nodeB.forPeriod(DEVICE, YearMonth.of(2026, 1))))).isEqualTo(first);
+        assertThat(BillJsonMapper.toJson(await(nodeB.forPeriod(DEVICE, YearMonth.of(2026, 1))))).isEqualTo(first);
     }
 
     @Test
@@ -147,11 +150,11 @@ class BillServiceTest {
                 });
         // WHEN the running bill is asked for from an event loop
         io.vertx.core.Promise<JsonObject> answer = io.vertx.core.Promise.promise();
-        vertx.runOnContext(v -> node.currentJson(DEVICE).onComplete(answer));
+        vertx.runOnContext(v -> node.currentCached(DEVICE).map(BillJsonMapper::toJson).onComplete(answer));
         JsonObject bill = await(answer.future());
         // THEN it was rated on a worker thread, and it is the bill the inline node computes
         assertThat(ratingThreads).isNotEmpty().allMatch(name -> name.startsWith("vert.x-worker-thread"));
-        assertThat(bill).isEqualTo(await(nodeA.currentJson(DEVICE)));
+        assertThat(bill).isEqualTo(BillJsonMapper.toJson(await(nodeA.currentCached(DEVICE))));
     }
 
     @Test
@@ -160,7 +163,7 @@ class BillServiceTest {
         // 1 February 00:00 Berlin is 2026-01-31T23:00Z; + 48 h = 2026-02-02T23:00Z
         clock.set(Instant.parse("2026-02-02T22:59:59Z"));
         assertThat(await(nodeA.closeDue(DEVICE))).isZero();
-        assertThat(BillJson.view(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1)))).getString("status"))
+        assertThat(BillJsonMapper.toJson(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1)))).getString("status"))
                 .isEqualTo("open");
 
         clock.set(Instant.parse("2026-02-02T23:00:00Z"));
@@ -173,14 +176,14 @@ class BillServiceTest {
         storeReadings(tenJanuaryReadings());
         clock.set(Instant.parse("2026-02-03T00:00:00Z"));
         assertThat(await(nodeA.closeDue(DEVICE))).isEqualTo(1);
-        JsonObject january = BillJson.view(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1))));
+        JsonObject january = BillJsonMapper.toJson(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1))));
 
         // WHEN a late 2-kWh reading for 20 January is stored
         storeReadings(List.of(new MeterReading(DEVICE, Instant.parse("2026-01-20T12:00:00Z"), 2_000_000, 99, 900)));
 
         // THEN the February running bill carries one adjustment naming January:
         // re-rated 12 kWh x 0.30 = 3.60; + 15.50 = 19.10; VAT 3.629 -> 3.63; charges 22.73; 22.73 - 22.02 = 0.71
-        JsonObject february = BillJson.view(await(nodeA.current(DEVICE)));
+        JsonObject february = BillJsonMapper.toJson(await(nodeA.current(DEVICE)));
         assertThat(february.getString("period")).isEqualTo("2026-02");
         JsonArray adjustments = february.getJsonArray("adjustments");
         assertThat(adjustments).hasSize(1);
@@ -190,32 +193,33 @@ class BillServiceTest {
         assertThat(adjustments.getJsonObject(0).getString("description")).contains("2026-01-01 to 2026-02-01");
         assertThat(february.getString("adjustmentTotal")).isEqualTo("0.71");
         // AND the issued January bill is exactly as issued
-        assertThat(BillJson.view(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1))))).isEqualTo(january);
+        assertThat(BillJsonMapper.toJson(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1))))).isEqualTo(january);
 
         // WHEN February is issued (carrying the 0.71), the March bill does not charge it again
         clock.set(Instant.parse("2026-03-03T00:00:00Z"));
         assertThat(await(nodeA.closeDue(DEVICE))).isEqualTo(1);
-        JsonObject issuedFebruary = BillJson.view(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 2))));
+        JsonObject issuedFebruary = BillJsonMapper.toJson(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 2))));
         assertThat(issuedFebruary.getString("adjustmentTotal")).isEqualTo("0.71");
-        assertThat(BillJson.view(await(nodeA.current(DEVICE))).getJsonArray("adjustments")).isEmpty();
+        assertThat(BillJsonMapper.toJson(await(nodeA.current(DEVICE))).getJsonArray("adjustments")).isEmpty();
 
         // AND a second late reading (1 kWh) yields only its own difference on the next bill:
         // 13 kWh x 0.30 = 3.90; + 15.50 = 19.40; VAT 3.686 -> 3.69; charges 23.09; 23.09 - 22.73 = 0.36
         storeReadings(List.of(new MeterReading(DEVICE, Instant.parse("2026-01-21T12:00:00Z"), 1_000_000, 100, 900)));
-        JsonArray march = BillJson.view(await(nodeA.current(DEVICE))).getJsonArray("adjustments");
+        JsonArray march = BillJsonMapper.toJson(await(nodeA.current(DEVICE))).getJsonArray("adjustments");
         assertThat(march).hasSize(1);
         assertThat(march.getJsonObject(0).getString("amount")).isEqualTo("0.36");
-        assertThat(BillJson.view(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1))))).isEqualTo(january);
+        assertThat(BillJsonMapper.toJson(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1))))).isEqualTo(january);
     }
 
     @Test
     void creatingAnExistingTariffAddsTheNextVersionAndAnInvalidOneNamesItsProblem() {
-        assertThat(await(tariffs.create(FLAT.copy().put("version", 7), clock.instant())).version()).isEqualTo(2);
+        assertThat(await(tariffs.create(TariffJson.definition(FLAT.copy().put("version", 7)), clock.instant()))
+                .version()).isEqualTo(2);
         assertThat(await(tariffs.latest("flat-de")).version()).isEqualTo(2);
         assertThat(await(tariffs.version("flat-de", 1)).version()).isEqualTo(1);
 
-        Future<?> invalid = tariffs.create(FLAT.copy().put("currency", "XYZ"), clock.instant());
-        assertThatThrownBy(() -> await(invalid)).isInstanceOf(InvalidTariffException.class)
+        assertThatThrownBy(() -> await(tariffs.create(TariffJson.definition(FLAT.copy().put("currency", "XYZ")),
+                clock.instant()))).isInstanceOf(InvalidTariffException.class)
                 .hasMessageContaining("currency");
     }
 
@@ -239,7 +243,7 @@ class BillServiceTest {
         // THEN the running bill is the period 22 January to 1 February, 10 days:
         //   energy 4 kWh x 0.30 = 1.20; standing 10 days x 0.50 = 5.00; subtotal 6.20;
         //   VAT 19 % of 6.20 = 1.178 -> 1.18; total 7.38
-        JsonObject current = BillJson.view(await(nodeA.current(device)));
+        JsonObject current = BillJsonMapper.toJson(await(nodeA.current(device)));
         assertThat(current.getString("periodStart")).isEqualTo("2026-01-22");
         assertThat(current.getString("periodEnd")).isEqualTo("2026-02-01");
         assertThat(lines(current)).containsExactly(
@@ -253,7 +257,7 @@ class BillServiceTest {
         // AND closing after 1 February + grace issues that partial period exactly so
         clock.set(Instant.parse("2026-02-03T00:00:00Z"));
         assertThat(await(nodeA.closeDue(device))).isEqualTo(1);
-        JsonObject issued = BillJson.view(await(nodeA.forPeriod(device, YearMonth.of(2026, 1))));
+        JsonObject issued = BillJsonMapper.toJson(await(nodeA.forPeriod(device, YearMonth.of(2026, 1))));
         assertThat(issued.getString("status")).isEqualTo("issued");
         assertThat(issued.getString("periodStart")).isEqualTo("2026-01-22");
         assertThat(lines(issued)).isEqualTo(lines(current));
@@ -283,7 +287,7 @@ class BillServiceTest {
         //   VAT 19 % of 8.00 = 1.52; total 9.52
         List<BillView> bills = await(nodeA.issued(DEVICE, 10));
         assertThat(bills).hasSize(1);
-        JsonObject last = BillJson.view(bills.get(0));
+        JsonObject last = BillJsonMapper.toJson(bills.get(0));
         assertThat(last.getString("periodStart")).isEqualTo("2026-01-01");
         assertThat(last.getString("periodEnd")).isEqualTo("2026-01-11");
         assertThat(lines(last)).containsExactly(
@@ -308,16 +312,16 @@ class BillServiceTest {
     @Test
     void aMidCycleChangeOfTariffBillsTheOldPartWithTheOldTariffAndTheRestWithTheNew() {
         // GIVEN a second tariff: flat 0.20 EUR/kWh, standing 0.40 EUR/day, VAT 19 %
-        await(tariffs.create(FLAT.copy().put("id", "flat-b")
+        await(tariffs.create(TariffJson.definition(FLAT.copy().put("id", "flat-b")
                 .put("energy", new JsonObject().put("type", "flat").put("pricePerKwh", "0.20"))
-                .put("standingChargePerDay", "0.40"), clock.instant()));
+                .put("standingChargePerDay", "0.40")), clock.instant()));
         // AND 10 kWh on 10 January, 5 kWh on 16 January
         storeReadings(tenJanuaryReadings());
         storeReadings(List.of(new MeterReading(DEVICE, Instant.parse("2026-01-16T12:00:00Z"), 5_000_000, 50, 900)));
         clock.set(Instant.parse("2026-01-20T10:00:00Z"));
         // AND assigning the tariff the device already has changes nothing
         await(nodeA.assign(DEVICE, await(tariffs.latest("flat-de")), null, null));
-        assertThat(BillJson.view(await(nodeA.current(DEVICE))).getString("periodStart")).isEqualTo("2026-01-01");
+        assertThat(BillJsonMapper.toJson(await(nodeA.current(DEVICE))).getString("periodStart")).isEqualTo("2026-01-01");
 
         // WHEN the device changes to flat-b from 15 January 00:00 Berlin
         await(nodeA.assign(DEVICE, await(tariffs.latest("flat-b")), null, Instant.parse("2026-01-14T23:00:00Z")));
@@ -325,7 +329,7 @@ class BillServiceTest {
         // THEN the running bill is flat-b's part, 15 January to 1 February = 17 days:
         //   energy 5 kWh x 0.20 = 1.00; standing 17 days x 0.40 = 6.80; subtotal 7.80;
         //   VAT 19 % of 7.80 = 1.482 -> 1.48; total 9.28
-        JsonObject current = BillJson.view(await(nodeA.current(DEVICE)));
+        JsonObject current = BillJsonMapper.toJson(await(nodeA.current(DEVICE)));
         assertThat(current.getJsonObject("tariff").getString("id")).isEqualTo("flat-b");
         assertThat(current.getString("periodStart")).isEqualTo("2026-01-15");
         assertThat(lines(current)).containsExactly(
@@ -337,7 +341,7 @@ class BillServiceTest {
         // flat-de: energy 10 kWh x 0.30 = 3.00; standing 14 days x 0.50 = 7.00; subtotal 10.00; VAT 1.90;
         // total 11.90
         assertThat(await(nodeA.closeDue(DEVICE))).isEqualTo(1);
-        JsonObject old = BillJson.view(await(nodeA.issued(DEVICE, 10)).get(0));
+        JsonObject old = BillJsonMapper.toJson(await(nodeA.issued(DEVICE, 10)).get(0));
         assertThat(old.getJsonObject("tariff").getString("id")).isEqualTo("flat-de");
         assertThat(old.getString("periodStart")).isEqualTo("2026-01-01");
         assertThat(old.getString("periodEnd")).isEqualTo("2026-01-15");
@@ -355,11 +359,11 @@ class BillServiceTest {
         List<BillView> bills = await(nodeA.issued(DEVICE, 10));
         assertThat(bills).extracting(b -> b.bill().period().toString())
                 .containsExactly("2026-01-15 to 2026-02-01", "2026-01-01 to 2026-01-15");
-        JsonObject issuedNew = BillJson.view(bills.get(0));
+        JsonObject issuedNew = BillJsonMapper.toJson(bills.get(0));
         assertThat(lines(issuedNew)).isEqualTo(lines(current));
         assertThat(issuedNew.getString("total")).isEqualTo("9.28");
         // AND the month's bill answered by period name is the part starting last
-        assertThat(BillJson.view(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1)))).getString("periodStart"))
+        assertThat(BillJsonMapper.toJson(await(nodeA.forPeriod(DEVICE, YearMonth.of(2026, 1)))).getString("periodStart"))
                 .isEqualTo("2026-01-15");
     }
 

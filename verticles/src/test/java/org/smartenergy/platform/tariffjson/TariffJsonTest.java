@@ -1,4 +1,4 @@
-package org.smartenergy.platform.billing.tariff;
+package org.smartenergy.platform.tariffjson;
 
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package org.smartenergy.platform.billing.tariff;
+package org.smartenergy.platform.tariffjson;
 
 import org.junit.jupiter.api.Test;
 import org.smartenergy.platform.domain.MeterReading;

@@ -1,14 +1,14 @@
-package org.smartenergy.platform.billing.bills;
-
-import org.smartenergy.platform.domain.tariff.Bill;
-import org.smartenergy.platform.domain.tariff.BillingPeriod;
+package org.smartenergy.platform.domain.tariff;
 
 import java.time.Instant;
+import java.time.YearMonth;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * A bill as the API shows it: the rated {@link Bill} plus whose it is and where it stands.
+ * A bill as the services hand it to the edges: the rated {@link Bill} plus whose it is and where it stands. Each edge
+ * maps it to its own wire form (the operator API's JSON, the {@code energy.v1.Bill} message); billing's cache keeps
+ * its own encoding.
  *
  * @param deviceId         the device billed
  * @param bill             the rated bill
@@ -24,6 +24,16 @@ public record BillView(String deviceId, Bill bill, Status status, Instant issued
         Objects.requireNonNull(bill, "bill");
         Objects.requireNonNull(status, "status");
         correctedPeriods = List.copyOf(correctedPeriods);
+    }
+
+    /** @return the name of the bill's period: the month its first day falls in, {@code yyyy-MM} */
+    public String periodName() {
+        return periodName(bill.period());
+    }
+
+    /** @return the name of a period: the month its first day falls in, {@code yyyy-MM} */
+    public static String periodName(BillingPeriod period) {
+        return YearMonth.from(period.start()).toString();
     }
 
     /** Life cycle of a bill. */
