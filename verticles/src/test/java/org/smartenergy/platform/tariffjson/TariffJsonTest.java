@@ -65,6 +65,29 @@ class TariffJsonTest {
     }
 
     @Test
+    void aCreationBodysVersionIsNotTheOperatorsToChooseAndEveryOtherProblemIsNamed() {
+        // GIVEN the example tariff's document with a version the operator may not set (and one of the wrong type)
+        JsonObject body = new JsonObject(resource("/tariffs/example-tou.json"));
+
+        // WHEN read as a creation body, THEN its version is read as 1 (the store assigns the next free one)
+        assertThat(TariffJson.definition(body.copy().put("version", 7)).version()).isEqualTo(1);
+        assertThat(TariffJson.definition(body.copy().put("version", "seven")))
+                .isEqualTo(TariffJson.fromJson(body.copy().put("version", 1)));
+        // AND the body itself is left as it was
+        assertThat(body.getInteger("version")).isEqualTo(2);
+
+        // AND an invalid body names its problems exactly as the document reader does
+        JsonObject invalid = body.copy().put("currency", "XYZ");
+        invalid.remove("zone");
+        InvalidTariffException e = catchThrowableOfType(InvalidTariffException.class,
+                () -> TariffJson.definition(invalid));
+        InvalidTariffException direct = catchThrowableOfType(InvalidTariffException.class,
+                () -> TariffJson.fromJson(invalid.copy().put("version", 1)));
+        assertThat(e.problems()).isEqualTo(direct.problems()).anyMatch(p -> p.startsWith("currency"))
+                .contains("zone is missing");
+    }
+
+    @Test
     void writesATariffThatReadsBackEqual() {
         Tariff tou = TariffJson.parse(resource("/tariffs/example-tou.json"));
         Tariff tiered = TariffJson.parse("""

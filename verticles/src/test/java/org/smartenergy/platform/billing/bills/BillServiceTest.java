@@ -8,6 +8,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisAPI;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +19,10 @@ import org.junit.jupiter.api.Timeout;
 import org.smartenergy.platform.billing.MongoReadingStore;
 import org.smartenergy.platform.billing.MongoSettings;
 import org.smartenergy.platform.domain.MeterReading;
+import org.smartenergy.platform.billing.RedisSettings;
+import org.smartenergy.platform.domain.tariff.Bill;
 import org.smartenergy.platform.domain.tariff.BillView;
+import org.smartenergy.platform.domain.tariff.BillingPeriod;
 import org.smartenergy.platform.domain.tariff.InvalidTariffException;
 import org.smartenergy.platform.gateway.http.BillJsonMapper;
 import org.smartenergy.platform.tariffjson.TariffJson;
@@ -155,6 +160,53 @@ class BillServiceTest {
         // THEN it was rated on a worker thread, and it is the bill the inline node computes
         assertThat(ratingThreads).isNotEmpty().allMatch(name -> name.startsWith("vert.x-worker-thread"));
         assertThat(bill).isEqualTo(BillJsonMapper.toJson(await(nodeA.currentCached(DEVICE))));
+    }
+
+    @Test
+    void aCachedBillIsServedOnlyWhileItIsForTheDevicesTariffVersionAndOpenPeriod() {
+        // GIVEN a node with a bill cache on the real Redis, and the device's January bill so far
+        storeReadings(tenJanuaryReadings());
+        Redis client = Redis.createClient(vertx, RedisSettings.DEFAULTS.toRedisOptions());
+        BillCache cache = new BillCache(RedisAPI.api(client), "sep-test:" + UUID.randomUUID() + ":", 2000,
+                new SimpleMeterRegistry());
+        BillService node = new BillService(tariffs, new BillRepository(mongoA), store, cache, clock,
+                Duration.ofHours(48));
+        try {
+            BillView computed = await(nodeA.current(DEVICE));
+            Bill b = computed.bill();
+
+            // WHEN the cache holds a bill for the same tariff version and period (marked by its kWh)
+            BillView marked = withBill(computed, new Bill(b.tariffId(), b.tariffVersion(), b.period(), b.currency(),
+                    b.lines(), b.subtotal(), b.taxLines(), b.taxTotal(), b.adjustmentLines(), b.adjustmentTotal(),
+                    b.total(), new java.math.BigDecimal("99.000000"), b.readingCount()));
+            await(cache.put(DEVICE, marked));
+            // THEN it is served as it is
+            assertThat(await(node.currentCached(DEVICE))).isEqualTo(marked);
+
+            // WHEN it is for another version of the tariff, THEN the bill is computed
+            await(cache.put(DEVICE, withBill(computed, new Bill(b.tariffId(), b.tariffVersion() + 1, b.period(),
+                    b.currency(), b.lines(), b.subtotal(), b.taxLines(), b.taxTotal(), b.adjustmentLines(),
+                    b.adjustmentTotal(), b.total(), b.totalKwh(), b.readingCount()))));
+            assertThat(await(node.currentCached(DEVICE))).isEqualTo(computed);
+
+            // WHEN it is for another period (December), THEN the bill is computed
+            BillingPeriod december = new BillingPeriod(java.time.LocalDate.parse("2025-12-01"),
+                    java.time.LocalDate.parse("2026-01-01"));
+            await(cache.put(DEVICE, withBill(computed, new Bill(b.tariffId(), b.tariffVersion(), december,
+                    b.currency(), b.lines(), b.subtotal(), b.taxLines(), b.taxTotal(), b.adjustmentLines(),
+                    b.adjustmentTotal(), b.total(), b.totalKwh(), b.readingCount()))));
+            assertThat(await(node.currentCached(DEVICE))).isEqualTo(computed);
+
+            // AND refreshing the cache stores the computed bill, which is then served
+            await(node.refreshCache(DEVICE));
+            assertThat(await(cache.get(DEVICE))).isEqualTo(computed);
+        } finally {
+            await(RedisAPI.api(client).del(List.of(cache.key(DEVICE))).eventually(client::close));
+        }
+    }
+
+    private static BillView withBill(BillView view, Bill bill) {
+        return new BillView(view.deviceId(), bill, view.status(), view.issuedAt(), view.correctedPeriods());
     }
 
     @Test
