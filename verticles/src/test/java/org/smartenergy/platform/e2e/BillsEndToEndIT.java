@@ -96,7 +96,8 @@ class BillsEndToEndIT {
         // THEN /bills/current is, line by line, what the engine makes of the same readings for the open period
         BillingPeriod period = tariff.billingCycle().periodContaining(CLOCK.instant(), tariff.zone());
         Bill expected = TariffEngine.rate(tariff, period, meterReadings(readings));
-        JsonObject expectedJson = BillJsonMapper.toJson(new BillView(device, expected, BillView.Status.OPEN, null, List.of()));
+        JsonObject expectedJson = BillJsonMapper.toJson(
+                new BillView(device, expected, BillView.Status.OPEN, null, List.of()));
         JsonObject current = awaitCurrentBill(device, expectedJson);
         assertThat(current.getJsonArray("lines")).isEqualTo(expectedJson.getJsonArray("lines"));
         assertThat(current.getJsonArray("taxes")).isEqualTo(expectedJson.getJsonArray("taxes"));
@@ -128,7 +129,8 @@ class BillsEndToEndIT {
         assertThat(platform.stream(token, readings, 8)).hasSize(8);
         BillingPeriod period = tariff.billingCycle().periodContaining(CLOCK.instant(), tariff.zone());
         Bill expected = TariffEngine.rate(tariff, period, meterReadings(readings));
-        awaitCurrentBill(device, BillJsonMapper.toJson(new BillView(device, expected, BillView.Status.OPEN, null, List.of())));
+        awaitCurrentBill(device, BillJsonMapper.toJson(
+                new BillView(device, expected, BillView.Status.OPEN, null, List.of())));
 
         // WHEN the device asks for its current bill
         org.smartenergy.proto.v1.Bill bill = platform.billing(token)
@@ -184,7 +186,8 @@ class BillsEndToEndIT {
         List<Reading> readings = quarterHours(device, lastEnd, 8);
         assertThat(platform.stream(token, readings, 8)).hasSize(8);
         Bill before = TariffEngine.rate(tariff, period, meterReadings(readings));
-        awaitCurrentBill(device, BillJsonMapper.toJson(new BillView(device, before, BillView.Status.OPEN, null, List.of())));
+        awaitCurrentBill(device, BillJsonMapper.toJson(
+                new BillView(device, before, BillView.Status.OPEN, null, List.of())));
 
         // WHEN the billing clock passes the period's end plus the 48 h grace
         CLOCK.set(period.endInstant(tariff.zone()).plus(Duration.ofHours(49)));

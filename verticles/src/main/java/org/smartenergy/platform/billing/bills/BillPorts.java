@@ -15,9 +15,9 @@ import java.util.Objects;
 
 /**
  * Billing's side of the gateway's ports {@link BillQueries} and {@link TariffAdmin}, on top of {@link BillService}:
- * hands over the domain's bill views and tariffs (the edges render them) and translates billing's failures into the gateway's vocabulary ({@link BillingNotFoundException} to NOT_FOUND,
- * {@link AssignmentRejectedException} to ALREADY_EXISTS or INVALID_ARGUMENT, driver errors to
- * {@link StoreUnavailableException}).
+ * hands over the domain's bill views and tariffs (the edges render them) and translates billing's failures into the
+ * gateway's vocabulary ({@link BillingNotFoundException} to NOT_FOUND, {@link AssignmentRejectedException} to
+ * ALREADY_EXISTS or INVALID_ARGUMENT, driver errors to {@link StoreUnavailableException}).
  */
 public final class BillPorts implements BillQueries, TariffAdmin {
 
