@@ -300,8 +300,8 @@ public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUna
      * gRPC port only (loggers), operators authenticate with JWTs. An empty or missing path means "not set".
      *
      * @param certPath     PEM certificate chain of the server (leaf first); required when {@code keyPath} is set
-     * @param keyPath      PEM private key of {@code certPath} (PKCS#8, or PKCS#1 RSA); required when
-     *                     {@code certPath} is set
+     * @param keyPath      unencrypted PEM private key of {@code certPath} (PKCS#8 {@code BEGIN PRIVATE KEY});
+     *                     required when {@code certPath} is set
      * @param clientCaPath PEM file of the CA certificate(s) a logger's client certificate must chain to; required
      *                     when {@code clientAuth} is not {@code none}, refused when it is
      * @param clientAuth   {@code none} (default), {@code request} or {@code required} (case-insensitive)
