@@ -4,17 +4,31 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import com.google.protobuf.Descriptors;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.grpc.common.ServiceName;
+import io.vertx.grpc.reflection.ReflectionService;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
+import io.vertx.grpc.server.Service;
+import org.smartenergy.proto.v1.BillingServiceGrpcService;
+import org.smartenergy.proto.v1.MeterGatewayGrpcService;
 import org.smartenergy.platform.device.DeviceRegistry;
 import org.smartenergy.platform.gateway.http.OperatorRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The edge of the platform: the device-facing gRPC server ({@code energy.v1.MeterGateway}, plain HTTP/2) and the
@@ -30,6 +44,12 @@ import java.util.List;
  * {@link DeviceAuthenticator} (a Caffeine cache; each lookup returns to the caller's context), so a token is looked
  * up once per node rather than once per instance. After {@code start()} completed, {@link #grpcPort()} and
  * {@link #httpPort()} give the bound ports (useful with port 0).
+ *
+ * <p>Besides the platform's services the gRPC port serves {@code grpc.health.v1.Health} ({@link GrpcHealth},
+ * following the readiness passed in) and, unless {@link GatewayOptions#grpcReflection()} is off, server reflection
+ * ({@code grpc.reflection.v1.ServerReflection}, and {@code v1alpha} as an alias); neither asks for a device token.
+ * With {@link GatewayOptions#tls()} configured both servers speak TLS only (gRPC: ALPN {@code h2}; operator API:
+ * HTTPS over HTTP/1.1) and the gRPC server verifies client certificates as configured.
  */
 public final class GatewayVerticle extends VerticleBase {
 
@@ -42,10 +62,12 @@ public final class GatewayVerticle extends VerticleBase {
     private final TariffAdmin tariffs;
     private final MeterRegistry metrics;
     private final DeviceAuthenticator sharedAuthenticator;
+    private final Supplier<Future<Boolean>> readiness;
 
     private IngestionClient ingestion;
     private HttpServer grpcServer;
     private HttpServer httpServer;
+    private GrpcHealth health;
     private volatile boolean listening;
 
     /**
@@ -76,6 +98,17 @@ public final class GatewayVerticle extends VerticleBase {
      */
     public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, DeviceAuthenticator authenticator,
                            UsageQueries usage, BillQueries bills, TariffAdmin tariffs, MeterRegistry metrics) {
+        this(options, devices, authenticator, usage, bills, tariffs, metrics, null);
+    }
+
+    /**
+     * @param readiness whether the node may take traffic (the node's {@code /health/ready}), which
+     *                  {@code grpc.health.v1.Health} reports; null: ready while this gateway listens
+     */
+    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, DeviceAuthenticator authenticator,
+                           UsageQueries usage, BillQueries bills, TariffAdmin tariffs, MeterRegistry metrics,
+                           Supplier<Future<Boolean>> readiness) {
+        this.readiness = readiness;
         this.sharedAuthenticator = authenticator;
         this.options = options;
         this.devices = devices;
@@ -113,40 +146,54 @@ public final class GatewayVerticle extends VerticleBase {
         // every forward completes within the ingestion timeout (plus the batch delay): the backstop for a stream
         // waiting for its outcomes before an error status
         long drainTimeoutMs = options.ingestionTimeoutMs() + options.ingestionBatchMaxDelayMs() + 1_000;
-        new ReadingCalls(vertx, authenticator, ingestion, gatewayMetrics, options.maxUnackedPerStream(),
-                drainTimeoutMs).bind(grpc);
+        ReadingCalls readings = new ReadingCalls(vertx, authenticator, ingestion, gatewayMetrics,
+                options.maxUnackedPerStream(), drainTimeoutMs);
+        // added as services (not bare call handlers) so that reflection lists and describes them
+        Set<String> served = new LinkedHashSet<>();
+        grpc.addService(service(MeterGatewayGrpcService.SERVICE_NAME, MeterGatewayGrpcService.SERVICE_DESCRIPTOR,
+                readings::bind));
+        served.add(MeterGatewayGrpcService.SERVICE_NAME.fullyQualifiedName());
         if (bills != null) {
-            new BillCalls(authenticator, bills, gatewayMetrics).bind(grpc);
+            BillCalls billCalls = new BillCalls(authenticator, bills, gatewayMetrics);
+            grpc.addService(service(BillingServiceGrpcService.SERVICE_NAME,
+                    BillingServiceGrpcService.SERVICE_DESCRIPTOR, billCalls::bind));
+            served.add(BillingServiceGrpcService.SERVICE_NAME.fullyQualifiedName());
+        }
+        Supplier<Future<Boolean>> ready = readiness == null ? () -> Future.succeededFuture(listening)
+                : () -> listening ? readiness.get() : Future.succeededFuture(false);
+        health = new GrpcHealth(vertx, context, ready, served, GrpcHealth.DEFAULT_WATCH_POLL_MS);
+        grpc.addService(health.service());
+        if (options.grpcReflection()) {
+            grpc.addService(ReflectionService.v1());
         }
 
         JWTAuth jwt = OperatorTokens.provider(vertx, options.jwtSecret(), options.jwtIssuer());
         OperatorRouter api = new OperatorRouter(vertx, jwt, devices, usage, bills, tariffs, () -> listening);
 
-        grpcServer = vertx.createHttpServer(new HttpServerOptions()
-                        .setHost(options.host())
-                        .setPort(options.grpcPort()))
+        grpcServer = vertx.createHttpServer(grpcServerOptions(options))
                 // frame and encoding checks vertx-grpc 5.0.7 lacks, before its deframer (see GrpcEdge)
-                .requestHandler(GrpcEdge.guard(grpc));
-        // plain HTTP/1.1: a JSON API gains nothing from h2c, and the JDK HttpClient's h2c upgrade against this
-        // server was seen to hang a request indefinitely
-        httpServer = vertx.createHttpServer(new HttpServerOptions()
-                        .setHost(options.host())
-                        .setPort(options.httpPort())
-                        .setHttp2ClearTextEnabled(false))
+                .requestHandler(GrpcEdge.guard(grpc, options.grpcReflection()));
+        httpServer = vertx.createHttpServer(httpServerOptions(options))
                 .requestHandler(api.router());
 
         return Future.all(grpcServer.listen(), httpServer.listen())
                 .onSuccess(v -> {
                     listening = true;
-                    LOG.info("gateway listening [host: {}, grpcPort: {}, httpPort: {}]",
-                            options.host(), grpcPort(), httpPort());
+                    LOG.info("gateway listening [host: {}, grpcPort: {}, httpPort: {}, tls: {}, grpcReflection: {}]",
+                            options.host(), grpcPort(), httpPort(), options.tls(), options.grpcReflection());
                 })
+                .recover(t -> Future.failedFuture(new IllegalStateException("gateway cannot listen [host: "
+                        + options.host() + ", grpcPort: " + options.grpcPort() + ", httpPort: " + options.httpPort()
+                        + ", gateway.tls: " + options.tls() + "]: " + t.getMessage(), t)))
                 .onFailure(t -> LOG.error("gateway failed to start [{}]: {}", options, t.getMessage()));
     }
 
     @Override
     public Future<?> stop() {
         listening = false;
+        if (health != null) {
+            health.close(); // open Watch calls hear NOT_SERVING before the servers close
+        }
         if (ingestion != null) {
             ingestion.flushNow(); // readings batched but not yet sent would otherwise wait for a cancelled timer
             ingestion.close();
@@ -159,6 +206,60 @@ public final class GatewayVerticle extends VerticleBase {
             closes.add(httpServer.close());
         }
         return Future.all(closes).onComplete(ar -> LOG.info("gateway stopped"));
+    }
+
+    /** gRPC server: plain HTTP/2 (h2c), or TLS with ALPN h2 only and the configured client-certificate check. */
+    static HttpServerOptions grpcServerOptions(GatewayOptions options) {
+        HttpServerOptions server = new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort());
+        GatewayOptions.Tls tls = options.tls();
+        if (tls.enabled()) {
+            // gRPC clients negotiate h2 by ALPN; without it grpc-java refuses the connection
+            server.setSsl(true).setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_2))
+                    .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()));
+            if (tls.clientAuth() != GatewayOptions.ClientAuth.NONE) {
+                server.setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCaPath()))
+                        .setClientAuth(tls.clientAuth() == GatewayOptions.ClientAuth.REQUIRED
+                                ? ClientAuth.REQUIRED : ClientAuth.REQUEST);
+            }
+        }
+        return server;
+    }
+
+    /**
+     * Operator API: plain HTTP/1.1 (a JSON API gains nothing from h2c, and the JDK HttpClient's h2c upgrade against
+     * this server was seen to hang a request indefinitely), or HTTPS (HTTP/1.1) with the same certificate as the
+     * gRPC port and no client certificate (operators authenticate with JWTs).
+     */
+    static HttpServerOptions httpServerOptions(GatewayOptions options) {
+        HttpServerOptions server = new HttpServerOptions().setHost(options.host()).setPort(options.httpPort())
+                .setHttp2ClearTextEnabled(false);
+        GatewayOptions.Tls tls = options.tls();
+        if (tls.enabled()) {
+            server.setSsl(true).setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_1_1))
+                    .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()));
+        }
+        return server;
+    }
+
+    /** A gRPC service whose calls {@code binder} binds, with its descriptor (for reflection). */
+    private static Service service(ServiceName name, Descriptors.ServiceDescriptor descriptor,
+                                   Consumer<GrpcServer> binder) {
+        return new Service() {
+            @Override
+            public ServiceName name() {
+                return name;
+            }
+
+            @Override
+            public Descriptors.ServiceDescriptor descriptor() {
+                return descriptor;
+            }
+
+            @Override
+            public void bind(GrpcServer server) {
+                binder.accept(server);
+            }
+        };
     }
 
     /** @return the port the gRPC server is bound to; valid once {@code start()} succeeded, -1 before */

@@ -45,6 +45,11 @@ import java.util.zip.GZIPInputStream;
  * The frame checks run on the raw HTTP/2 body, in a wrapper of the request handed to the gRPC server, before its
  * deframer sees a byte; a failure is reported through the request's exception handler, which vertx-grpc passes on
  * to the {@code GrpcServerRequest}'s, where {@link ReadingCalls} ends the call with the status.
+ *
+ * <p>Health ({@code grpc.health.v1.Health}) and reflection calls pass through the same guard (their frames are
+ * checked like any other) and reach their services by path. vertx-grpc-reflection 5.0.7 serves only
+ * {@code grpc.reflection.v1}; the {@code v1alpha} method, whose messages are field for field the same, is served
+ * by handing it to the v1 service under the v1 path (older grpcurl, grpc_cli and IDE clients ask v1alpha).
  */
 final class GrpcEdge {
 
@@ -56,6 +61,8 @@ final class GrpcEdge {
 
     private static final Logger LOG = LoggerFactory.getLogger(GrpcEdge.class);
     private static final int FRAME_HEADER = 5;
+    static final String REFLECTION_V1ALPHA_PATH = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
+    static final String REFLECTION_V1_PATH = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
 
     private GrpcEdge() {
     }
@@ -64,8 +71,10 @@ final class GrpcEdge {
      * The request handler of the gRPC HTTP server: refuses an unknown {@code grpc-encoding} and hands every other
      * gRPC request, its body guarded by the frame checks, to {@code grpc}. Anything else (not HTTP/2 gRPC) goes to
      * {@code grpc} untouched, which answers it as vertx-grpc does (415 and the like).
+     *
+     * @param reflectionAlias whether a {@code grpc.reflection.v1alpha} call goes to the v1 reflection service
      */
-    static Handler<HttpServerRequest> guard(Handler<HttpServerRequest> grpc) {
+    static Handler<HttpServerRequest> guard(Handler<HttpServerRequest> grpc, boolean reflectionAlias) {
         return request -> {
             String contentType = request.getHeader(HttpHeaders.CONTENT_TYPE);
             if (contentType == null || !contentType.startsWith("application/grpc")
@@ -80,7 +89,9 @@ final class GrpcEdge {
                 endTrailersOnly(request, GrpcStatus.UNIMPLEMENTED, "Can't find decompressor for " + encoding);
                 return;
             }
-            grpc.handle(new FrameGuard(internal, encoding != null && !IDENTITY.equals(encoding)));
+            String path = reflectionAlias && REFLECTION_V1ALPHA_PATH.equals(request.path()) ? REFLECTION_V1_PATH
+                    : null;
+            grpc.handle(new FrameGuard(internal, encoding != null && !IDENTITY.equals(encoding), path));
         };
     }
 
@@ -163,15 +174,27 @@ final class GrpcEdge {
     private static final class FrameGuard extends HttpServerRequestWrapper {
 
         private final boolean compressionConfigured;
+        private final String pathAlias;
         private final byte[] header = new byte[FRAME_HEADER];
         private int headerRead;
         private long payloadLeft;
         private boolean failed;
         private Handler<Throwable> exceptionHandler;
 
-        FrameGuard(HttpServerRequestInternal delegate, boolean compressionConfigured) {
+        FrameGuard(HttpServerRequestInternal delegate, boolean compressionConfigured, String pathAlias) {
             super(delegate);
             this.compressionConfigured = compressionConfigured;
+            this.pathAlias = pathAlias;
+        }
+
+        @Override
+        public String path() {
+            return pathAlias != null ? pathAlias : delegate.path();
+        }
+
+        @Override
+        public String uri() {
+            return pathAlias != null ? pathAlias : delegate.uri();
         }
 
         @Override

@@ -198,7 +198,9 @@ public final class Node {
             // billing's side of the gateway's bill and tariff ports
             BillPorts ports = billService == null ? null : new BillPorts(billService);
             chain = chain.compose(v -> deploy("gateway", () -> {
-                GatewayVerticle verticle = new GatewayVerticle(gateway, d, authenticator, s, ports, ports, metrics);
+                // grpc.health.v1.Health on the gRPC port reports the node's readiness (/health/ready)
+                GatewayVerticle verticle = new GatewayVerticle(gateway, d, authenticator, s, ports, ports, metrics,
+                        health::isReady);
                 gateways.add(verticle);
                 return verticle;
             }, gateway.effectiveInstances()));

@@ -1,7 +1,17 @@
 package org.smartenergy.platform.e2e;
 
+import io.grpc.CallOptions;
+import io.grpc.MethodDescriptor;
+import io.grpc.protobuf.ProtoUtils;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.grpc.health.v1.HealthCheckRequest;
+import io.vertx.grpc.health.v1.HealthCheckResponse;
+import io.vertx.grpc.reflection.v1.ServerReflectionRequest;
+import io.vertx.grpc.reflection.v1.ServerReflectionResponse;
+import io.vertx.grpc.reflection.v1.ServiceResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -154,6 +164,56 @@ class NodeObservabilityIT {
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
         assertThat(ready.body()).contains("broker").contains("mongodb").contains("redis");
     }
+
+    @Test
+    void theGrpcPortAnswersHealthAndReflectionWithoutADeviceToken() throws Exception {
+        // GIVEN the ready node: WHEN its gRPC port is asked for the server's health THEN it is SERVING
+        HealthCheckResponse health = ClientCalls.blockingUnaryCall(platform.channel, HEALTH_CHECK,
+                CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS), HealthCheckRequest.getDefaultInstance());
+        assertThat(health.getStatus()).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+
+        // WHEN reflection lists the services THEN the platform's, health and reflection are there
+        java.util.concurrent.BlockingQueue<ServerReflectionResponse> answers =
+                new java.util.concurrent.LinkedBlockingQueue<>();
+        StreamObserver<ServerReflectionRequest> requests = ClientCalls.asyncBidiStreamingCall(
+                platform.channel.newCall(REFLECTION, CallOptions.DEFAULT.withDeadlineAfter(20, TimeUnit.SECONDS)),
+                new StreamObserver<>() {
+                    @Override
+                    public void onNext(ServerReflectionResponse value) {
+                        answers.add(value);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                    }
+                });
+        requests.onNext(ServerReflectionRequest.newBuilder().setListServices("*").build());
+        ServerReflectionResponse list = answers.poll(20, TimeUnit.SECONDS);
+        requests.onCompleted();
+        assertThat(list).isNotNull();
+        assertThat(list.getListServicesResponse().getServiceList()).extracting(ServiceResponse::getName)
+                .contains("energy.v1.MeterGateway", "energy.v1.BillingService", "grpc.health.v1.Health",
+                        "grpc.reflection.v1.ServerReflection");
+    }
+
+    private static final MethodDescriptor<HealthCheckRequest, HealthCheckResponse> HEALTH_CHECK =
+            MethodDescriptor.<HealthCheckRequest, HealthCheckResponse>newBuilder()
+                    .setType(MethodDescriptor.MethodType.UNARY)
+                    .setFullMethodName("grpc.health.v1.Health/Check")
+                    .setRequestMarshaller(ProtoUtils.marshaller(HealthCheckRequest.getDefaultInstance()))
+                    .setResponseMarshaller(ProtoUtils.marshaller(HealthCheckResponse.getDefaultInstance()))
+                    .build();
+    private static final MethodDescriptor<ServerReflectionRequest, ServerReflectionResponse> REFLECTION =
+            MethodDescriptor.<ServerReflectionRequest, ServerReflectionResponse>newBuilder()
+                    .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
+                    .setFullMethodName("grpc.reflection.v1.ServerReflection/ServerReflectionInfo")
+                    .setRequestMarshaller(ProtoUtils.marshaller(ServerReflectionRequest.getDefaultInstance()))
+                    .setResponseMarshaller(ProtoUtils.marshaller(ServerReflectionResponse.getDefaultInstance()))
+                    .build();
 
     @Test
     void aNodeWhoseRedisIsUnreachableStaysReadyAndReportsRedisDown() throws Exception {

@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A running gateway for tests: in-memory MongoDB (mongo-java-server) behind the real {@link MongoDeviceRegistry}
@@ -45,7 +46,8 @@ final class GatewayHarness implements AutoCloseable {
     final String otherToken;
     private ManagedChannel channel;
 
-    private GatewayHarness(Vertx vertx, GatewayOptions options) throws Exception {
+    private GatewayHarness(Vertx vertx, GatewayOptions options, BillQueries bills,
+                           Supplier<Future<Boolean>> readiness) throws Exception {
         this.vertx = vertx;
         this.options = options;
         mongoServer = new MongoServer(new MemoryBackend());
@@ -63,7 +65,7 @@ final class GatewayHarness implements AutoCloseable {
         await(registry.create(OTHER_DEVICE, "garage meter", DeviceTokens.hash(otherToken)));
         ingestion = new FakeIngestion(vertx);
         await(ingestion.register());
-        verticle = new GatewayVerticle(options, registry, store, meters);
+        verticle = new GatewayVerticle(options, registry, null, store, bills, null, meters, readiness);
         await(vertx.deployVerticle(verticle));
         registry.resetCounts();
     }
@@ -73,7 +75,16 @@ final class GatewayHarness implements AutoCloseable {
     }
 
     static GatewayHarness start(Vertx vertx, GatewayOptions options) throws Exception {
-        return new GatewayHarness(vertx, options);
+        return new GatewayHarness(vertx, options, null, null);
+    }
+
+    /**
+     * @param bills     served as {@code energy.v1.BillingService} when not null
+     * @param readiness the node readiness the gateway's {@code grpc.health.v1.Health} reports; null: listening
+     */
+    static GatewayHarness start(Vertx vertx, GatewayOptions options, BillQueries bills,
+                                Supplier<Future<Boolean>> readiness) throws Exception {
+        return new GatewayHarness(vertx, options, bills, readiness);
     }
 
     /** Replaces the fake ingestion with one speaking {@code contract}. */
@@ -134,7 +145,9 @@ final class GatewayHarness implements AutoCloseable {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
         try {
-            await(vertx.undeploy(verticle.deploymentID()));
+            if (vertx.deploymentIDs().contains(verticle.deploymentID())) { // a test may have undeployed it
+                await(vertx.undeploy(verticle.deploymentID()));
+            }
             await(ingestion.unregister());
             await(mongo.close());
         } finally {

@@ -7,6 +7,11 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -83,6 +88,85 @@ class GatewayOptionsTest {
         assertThatThrownBy(() -> GatewayOptions.fromJson(new JsonObject().put("jwtSecret", SECRET)
                 .put("grpcport", 1)))
                 .hasMessageContaining("unknown keys [grpcport]");
+    }
+
+    @Test
+    void withoutTlsKeysBothServersArePlainTextAndReflectionIsOn() {
+        GatewayOptions options = GatewayOptions.withSecret(SECRET);
+        assertThat(options.tls().enabled()).isFalse();
+        assertThat(options.tls().clientAuth()).isEqualTo(GatewayOptions.ClientAuth.NONE);
+        assertThat(options.grpcReflection()).isTrue();
+        assertThat(GatewayVerticle.grpcServerOptions(options).isSsl()).isFalse();
+        assertThat(GatewayVerticle.httpServerOptions(options).isSsl()).isFalse();
+    }
+
+    @Test
+    void theDefaultsFileLeavesTlsOffWithEmptyPaths() {
+        // the shipped defaults carry empty strings (so SEP_GATEWAY_TLS_CERT_PATH can set them): empty = not set
+        JsonObject defaults = org.smartenergy.platform.node.ConfigLoader.defaults().getJsonObject("gateway");
+        GatewayOptions options = GatewayOptions.fromJson(defaults.copy().put("jwtSecret", SECRET));
+        assertThat(options.tls().enabled()).isFalse();
+        assertThat(options.tls().certPath()).isNull();
+        assertThat(options.grpcReflection()).isTrue();
+    }
+
+    @Test
+    void tlsPathsAndClientAuthAreReadAndSetUpTheServers(@TempDir Path dir) throws IOException {
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
+        Path key = Files.writeString(dir.resolve("key.pem"), "x");
+        Path ca = Files.writeString(dir.resolve("ca.pem"), "x");
+        GatewayOptions options = GatewayOptions.fromJson(new JsonObject().put("jwtSecret", SECRET)
+                .put("grpcReflection", "false")
+                .put("tls", new JsonObject().put("certPath", cert.toString()).put("keyPath", key.toString())
+                        .put("clientCaPath", ca.toString()).put("clientAuth", "Required")));
+        assertThat(options.grpcReflection()).isFalse();
+        assertThat(options.tls().enabled()).isTrue();
+        assertThat(options.tls().clientAuth()).isEqualTo(GatewayOptions.ClientAuth.REQUIRED);
+
+        var grpc = GatewayVerticle.grpcServerOptions(options);
+        assertThat(grpc.isSsl()).isTrue();
+        assertThat(grpc.isUseAlpn()).isTrue();
+        assertThat(grpc.getAlpnVersions()).containsExactly(io.vertx.core.http.HttpVersion.HTTP_2);
+        assertThat(grpc.getClientAuth()).isEqualTo(io.vertx.core.http.ClientAuth.REQUIRED);
+        var http = GatewayVerticle.httpServerOptions(options);
+        assertThat(http.isSsl()).isTrue();
+        assertThat(http.getAlpnVersions()).containsExactly(io.vertx.core.http.HttpVersion.HTTP_1_1);
+        assertThat(http.getClientAuth()).isEqualTo(io.vertx.core.http.ClientAuth.NONE);
+    }
+
+    @Test
+    void halfATlsSettingOrAnUnreadableFileIsRefusedNamingTheKey(@TempDir Path dir) throws IOException {
+        Path cert = Files.writeString(dir.resolve("cert.pem"), "x");
+        assertThatThrownBy(() -> tls(new JsonObject().put("certPath", cert.toString())))
+                .hasMessageContaining("gateway.tls.keyPath is required when gateway.tls.certPath is set");
+        assertThatThrownBy(() -> tls(new JsonObject().put("keyPath", cert.toString())))
+                .hasMessageContaining("gateway.tls.certPath is required when gateway.tls.keyPath is set");
+        assertThatThrownBy(() -> tls(new JsonObject().put("certPath", cert.toString())
+                .put("keyPath", dir.resolve("missing.pem").toString())))
+                .hasMessageContaining("gateway.tls.keyPath is not a readable file: " + dir.resolve("missing.pem"));
+        assertThatThrownBy(() -> tls(new JsonObject().put("certPath", dir.toString()).put("keyPath", cert.toString())))
+                .hasMessageContaining("gateway.tls.certPath is a directory");
+        assertThatThrownBy(() -> tls(new JsonObject().put("certPath", cert.toString()).put("keyPath", cert.toString())
+                .put("clientAuth", "required")))
+                .hasMessageContaining("gateway.tls.clientCaPath is required when gateway.tls.clientAuth is required");
+        assertThatThrownBy(() -> tls(new JsonObject().put("certPath", cert.toString()).put("keyPath", cert.toString())
+                .put("clientCaPath", cert.toString())))
+                .hasMessageContaining("gateway.tls.clientCaPath is set but gateway.tls.clientAuth is none");
+        assertThatThrownBy(() -> tls(new JsonObject().put("clientCaPath", cert.toString()).put("clientAuth", "request")))
+                .hasMessageContaining("gateway.tls.clientCaPath needs gateway.tls.certPath");
+        assertThatThrownBy(() -> tls(new JsonObject().put("clientAuth", "sometimes")))
+                .hasMessageContaining("gateway.tls.clientAuth must be none, request or required, was 'sometimes'");
+        assertThatThrownBy(() -> tls(new JsonObject().put("cert", cert.toString())))
+                .hasMessageContaining("unknown keys in gateway.tls [cert]");
+        assertThatThrownBy(() -> GatewayOptions.fromJson(new JsonObject().put("jwtSecret", SECRET).put("tls", "on")))
+                .hasMessageContaining("gateway.tls must be an object");
+        assertThatThrownBy(() -> GatewayOptions.fromJson(new JsonObject().put("jwtSecret", SECRET)
+                .put("grpcReflection", "yes")))
+                .hasMessageContaining("gateway.grpcReflection must be true or false");
+    }
+
+    private static GatewayOptions tls(JsonObject tls) {
+        return GatewayOptions.fromJson(new JsonObject().put("jwtSecret", SECRET).put("tls", tls));
     }
 
     @Test
