@@ -8,7 +8,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
-import org.smartenergy.platform.device.DeviceRegistry;
 import org.smartenergy.platform.gateway.http.OperatorRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +35,7 @@ public final class GatewayVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
 
     private final GatewayOptions options;
-    private final DeviceRegistry devices;
+    private final DeviceAdmin devices;
     private final UsageQueries usage;
     private final BillQueries bills;
     private final TariffAdmin tariffs;
@@ -44,6 +43,8 @@ public final class GatewayVerticle extends VerticleBase {
     private final DeviceAuthenticator sharedAuthenticator;
 
     private IngestionClient ingestion;
+    /** The authenticator this instance built (and listens for revocations with), null when one was passed in. */
+    private DeviceAuthenticator ownAuthenticator;
     private HttpServer grpcServer;
     private HttpServer httpServer;
     private volatile boolean listening;
@@ -54,7 +55,7 @@ public final class GatewayVerticle extends VerticleBase {
      * @param usage   where usage queries are answered
      * @param metrics where the gateway's meters are registered
      */
-    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, UsageQueries usage,
+    public GatewayVerticle(GatewayOptions options, DeviceAdmin devices, UsageQueries usage,
                            MeterRegistry metrics) {
         this(options, devices, usage, null, null, metrics);
     }
@@ -65,7 +66,7 @@ public final class GatewayVerticle extends VerticleBase {
      * @param tariffs tariffs and supplies ({@code /api/v1/tariffs}, {@code /api/v1/devices/{id}/tariff}); the
      *                operator API serves tariffs and bills only when both ports are given
      */
-    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, UsageQueries usage, BillQueries bills,
+    public GatewayVerticle(GatewayOptions options, DeviceAdmin devices, UsageQueries usage, BillQueries bills,
                            TariffAdmin tariffs, MeterRegistry metrics) {
         this(options, devices, null, usage, bills, tariffs, metrics);
     }
@@ -74,7 +75,7 @@ public final class GatewayVerticle extends VerticleBase {
      * @param authenticator the token cache shared by every instance of the node; null: this instance builds its own
      *                      from {@code options} and {@code devices}
      */
-    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, DeviceAuthenticator authenticator,
+    public GatewayVerticle(GatewayOptions options, DeviceAdmin devices, DeviceAuthenticator authenticator,
                            UsageQueries usage, BillQueries bills, TariffAdmin tariffs, MeterRegistry metrics) {
         this.sharedAuthenticator = authenticator;
         this.options = options;
@@ -105,8 +106,12 @@ public final class GatewayVerticle extends VerticleBase {
         }
 
         GatewayMetrics gatewayMetrics = new GatewayMetrics(metrics);
-        DeviceAuthenticator authenticator = sharedAuthenticator != null ? sharedAuthenticator
-                : DeviceAuthenticator.create(devices, options);
+        DeviceAuthenticator authenticator = sharedAuthenticator;
+        if (authenticator == null) {
+            ownAuthenticator = DeviceAuthenticator.create(devices, options);
+            authenticator = ownAuthenticator;
+        }
+        DeviceAuthenticator tokens = authenticator;
         ingestion = new IngestionClient(vertx, context, options.ingestionTimeoutMs(),
                 options.ingestionBatchMaxReadings(), options.ingestionBatchMaxDelayMs());
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(GrpcEdge.MAX_MESSAGE_SIZE));
@@ -120,7 +125,9 @@ public final class GatewayVerticle extends VerticleBase {
         }
 
         JWTAuth jwt = OperatorTokens.provider(vertx, options.jwtSecret(), options.jwtIssuer());
-        OperatorRouter api = new OperatorRouter(vertx, jwt, devices, usage, bills, tariffs, () -> listening);
+        OperatorRouter api = new OperatorRouter(vertx, jwt, devices,
+                (deviceId, change) -> DeviceRevocations.revoke(tokens, vertx.eventBus(), deviceId, change),
+                usage, bills, tariffs, () -> listening);
 
         grpcServer = vertx.createHttpServer(new HttpServerOptions()
                         .setHost(options.host())
@@ -135,7 +142,10 @@ public final class GatewayVerticle extends VerticleBase {
                         .setHttp2ClearTextEnabled(false))
                 .requestHandler(api.router());
 
-        return Future.all(grpcServer.listen(), httpServer.listen())
+        // a shared authenticator listens for revocations already (the node made it listen)
+        Future<Void> revocations = ownAuthenticator == null ? Future.succeededFuture()
+                : ownAuthenticator.listen(vertx.eventBus());
+        return revocations.compose(v -> Future.all(grpcServer.listen(), httpServer.listen()))
                 .onSuccess(v -> {
                     listening = true;
                     LOG.info("gateway listening [host: {}, grpcPort: {}, httpPort: {}]",
@@ -157,6 +167,9 @@ public final class GatewayVerticle extends VerticleBase {
         }
         if (httpServer != null) {
             closes.add(httpServer.close());
+        }
+        if (ownAuthenticator != null) {
+            closes.add(ownAuthenticator.close());
         }
         return Future.all(closes).onComplete(ar -> LOG.info("gateway stopped"));
     }

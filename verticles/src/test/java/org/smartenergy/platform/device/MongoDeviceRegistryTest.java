@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.smartenergy.platform.gateway.DeviceAdmin;
 
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -62,10 +63,10 @@ class MongoDeviceRegistryTest {
                     });
                     return found;
                 }))
-                .compose(found -> registry.deviceIdForTokenHash("hash-1"))
+                .compose(found -> registry.tokenOwner("hash-1"))
                 // AND the token hash resolves to the device
-                .onComplete(testContext.succeeding(id -> testContext.verify(() -> {
-                    assertThat(id).isEqualTo("meter-1");
+                .onComplete(testContext.succeeding(owner -> testContext.verify(() -> {
+                    assertThat(owner).isEqualTo(new DeviceAdmin.TokenOwner("meter-1", true));
                     testContext.completeNow();
                 })));
     }
@@ -76,7 +77,7 @@ class MongoDeviceRegistryTest {
                 .compose(d -> mongo.findOne(MongoDeviceRegistry.COLLECTION, new JsonObject().put("_id", "meter-1"),
                         null))
                 .onComplete(testContext.succeeding(doc -> testContext.verify(() -> {
-                    assertThat(doc.fieldNames()).containsExactlyInAnyOrder("_id", "name", "tokenHash", "createdAt");
+                    assertThat(doc.fieldNames()).containsExactlyInAnyOrder("_id", "name", "tokenHash", "createdAt", "enabled");
                     assertThat(doc.getString("tokenHash")).isEqualTo("hash-1");
                     // a BSON date, not a string: queryable by range in real MongoDB
                     assertThat(doc.getValue("createdAt")).isInstanceOf(JsonObject.class);
@@ -90,7 +91,7 @@ class MongoDeviceRegistryTest {
         registry.create("meter-1", "kitchen", "hash-1")
                 .compose(d -> registry.create("meter-1", "again", "hash-2"))
                 .onComplete(testContext.failing(failure -> testContext.verify(() -> {
-                    assertThat(failure).isInstanceOf(DeviceRegistry.DeviceExistsException.class);
+                    assertThat(failure).isInstanceOf(DeviceAdmin.DeviceExistsException.class);
                     assertThat(failure.getMessage()).contains("meter-1");
                     testContext.completeNow();
                 })));
@@ -105,7 +106,7 @@ class MongoDeviceRegistryTest {
 
     @Test
     void unknownIdAndUnknownHashGiveNull(VertxTestContext testContext) {
-        Future.all(registry.find("nope"), registry.deviceIdForTokenHash("nope"))
+        Future.all(registry.find("nope"), registry.tokenOwner("nope"))
                 .onComplete(testContext.succeeding(all -> testContext.verify(() -> {
                     assertThat((Object) all.resultAt(0)).isNull();
                     assertThat((Object) all.resultAt(1)).isNull();

@@ -9,8 +9,6 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.smartenergy.platform.device.Device;
-import org.smartenergy.platform.device.DeviceRegistry;
 import org.smartenergy.platform.domain.DeviceTokens;
 
 import java.time.Duration;
@@ -122,12 +120,12 @@ class DeviceAuthenticatorTest {
         }));
     }
 
-    private static DeviceAuthenticator authenticator(DeviceRegistry registry, Duration negativeTtl) {
+    private static DeviceAuthenticator authenticator(DeviceAdmin registry, Duration negativeTtl) {
         return new DeviceAuthenticator(registry, 1_000, Duration.ofMinutes(5), negativeTtl);
     }
 
-    /** Answers token lookups as the test says and counts them. */
-    private static final class StubRegistry implements DeviceRegistry {
+    /** Answers token lookups as the test says (a device id: that device, enabled) and counts them. */
+    private static final class StubRegistry implements DeviceAdmin {
         final AtomicInteger lookups = new AtomicInteger();
         private final Function<String, Future<String>> answer;
 
@@ -136,9 +134,9 @@ class DeviceAuthenticatorTest {
         }
 
         @Override
-        public Future<String> deviceIdForTokenHash(String tokenHash) {
+        public Future<TokenOwner> tokenOwner(String tokenHash) {
             lookups.incrementAndGet();
-            return answer.apply(tokenHash);
+            return answer.apply(tokenHash).map(id -> id == null ? null : new TokenOwner(id, true));
         }
 
         @Override
@@ -147,7 +145,32 @@ class DeviceAuthenticatorTest {
         }
 
         @Override
+        public Future<java.util.Set<String>> createAll(List<NewDevice> devices) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public Future<Device> find(String deviceId) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Future<List<Device>> page(String after, int limit) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Future<Device> replaceTokenHash(String deviceId, String tokenHash) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Future<Device> update(String deviceId, Boolean enabled, String name) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Future<Boolean> delete(String deviceId) {
             throw new UnsupportedOperationException();
         }
 
