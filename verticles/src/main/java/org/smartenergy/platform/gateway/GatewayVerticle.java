@@ -18,16 +18,18 @@ import java.util.List;
 /**
  * The edge of the platform: the device-facing gRPC server ({@code energy.v1.MeterGateway}, plain HTTP/2) and the
  * operator HTTP API with health checks. It speaks protocols and nothing else: readings go to ingestion over the event
- * bus ({@link org.smartenergy.platform.ingestion.IngestionApi}); devices, usage, bills and tariffs come from the
- * collaborators passed in, usage, bills and tariffs through the gateway's own ports ({@link UsageQueries},
- * {@link BillQueries}, {@link TariffAdmin}) that billing implements and the node wires.
+ * bus ({@link org.smartenergy.platform.ingestion.IngestionApi}); devices, usage, bills and tariffs come through the
+ * gateway's own ports ({@link DeviceAdmin}, {@link UsageQueries}, {@link BillQueries}, {@link TariffAdmin}) that
+ * device and billing implement and the node wires.
  *
  * <p>Deploy one instance per event loop with a {@code Supplier} ({@link GatewayOptions#effectiveInstances()}); the
  * instances share the ports (Vert.x spreads connections over them) and each keeps its per-call state, its
  * {@link IngestionClient} batch and its servers on its own context. What they share is thread-safe: the device
  * registry and the ports (asynchronous clients), the meter registry and, when passed in, one
  * {@link DeviceAuthenticator} (a Caffeine cache; each lookup returns to the caller's context), so a token is looked
- * up once per node rather than once per instance. After {@code start()} completed, {@link #grpcPort()} and
+ * up once per node rather than once per instance. Whoever makes the authenticator makes it listen for
+ * {@link DeviceRevocations} (the node for a shared one, the instance for its own). After {@code start()} completed,
+ * {@link #grpcPort()} and
  * {@link #httpPort()} give the bound ports (useful with port 0).
  */
 public final class GatewayVerticle extends VerticleBase {
