@@ -3,7 +3,7 @@ package org.smartenergy.platform.gateway;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.grpc.common.GrpcStatus;
-import org.smartenergy.platform.device.DeviceRegistry.DeviceExistsException;
+import org.smartenergy.platform.gateway.DeviceAdmin.DeviceExistsException;
 import org.smartenergy.platform.domain.tariff.InvalidTariffException;
 import org.smartenergy.platform.ingestion.IngestionApi;
 import org.smartenergy.platform.storage.StoreUnavailableException;

@@ -18,7 +18,6 @@ import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpc.server.Service;
 import org.smartenergy.proto.v1.BillingServiceGrpcService;
 import org.smartenergy.proto.v1.MeterGatewayGrpcService;
-import org.smartenergy.platform.device.DeviceRegistry;
 import org.smartenergy.platform.gateway.http.OperatorRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,16 +32,18 @@ import java.util.function.Supplier;
 /**
  * The edge of the platform: the device-facing gRPC server ({@code energy.v1.MeterGateway}, plain HTTP/2) and the
  * operator HTTP API with health checks. It speaks protocols and nothing else: readings go to ingestion over the event
- * bus ({@link org.smartenergy.platform.ingestion.IngestionApi}); devices, usage, bills and tariffs come from the
- * collaborators passed in, usage, bills and tariffs through the gateway's own ports ({@link UsageQueries},
- * {@link BillQueries}, {@link TariffAdmin}) that billing implements and the node wires.
+ * bus ({@link org.smartenergy.platform.ingestion.IngestionApi}); devices, usage, bills and tariffs come through the
+ * gateway's own ports ({@link DeviceAdmin}, {@link UsageQueries}, {@link BillQueries}, {@link TariffAdmin}) that
+ * device and billing implement and the node wires.
  *
  * <p>Deploy one instance per event loop with a {@code Supplier} ({@link GatewayOptions#effectiveInstances()}); the
  * instances share the ports (Vert.x spreads connections over them) and each keeps its per-call state, its
  * {@link IngestionClient} batch and its servers on its own context. What they share is thread-safe: the device
  * registry and the ports (asynchronous clients), the meter registry and, when passed in, one
  * {@link DeviceAuthenticator} (a Caffeine cache; each lookup returns to the caller's context), so a token is looked
- * up once per node rather than once per instance. After {@code start()} completed, {@link #grpcPort()} and
+ * up once per node rather than once per instance. Whoever makes the authenticator makes it listen for
+ * {@link DeviceRevocations} (the node for a shared one, the instance for its own). After {@code start()} completed,
+ * {@link #grpcPort()} and
  * {@link #httpPort()} give the bound ports (useful with port 0).
  *
  * <p>Besides the platform's services the gRPC port serves {@code grpc.health.v1.Health} ({@link GrpcHealth},
@@ -56,7 +57,7 @@ public final class GatewayVerticle extends VerticleBase {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
 
     private final GatewayOptions options;
-    private final DeviceRegistry devices;
+    private final DeviceAdmin devices;
     private final UsageQueries usage;
     private final BillQueries bills;
     private final TariffAdmin tariffs;
@@ -65,6 +66,8 @@ public final class GatewayVerticle extends VerticleBase {
     private final Supplier<Future<Boolean>> readiness;
 
     private IngestionClient ingestion;
+    /** The authenticator this instance built (and listens for revocations with), null when one was passed in. */
+    private DeviceAuthenticator ownAuthenticator;
     private HttpServer grpcServer;
     private HttpServer httpServer;
     private GrpcHealth health;
@@ -76,7 +79,7 @@ public final class GatewayVerticle extends VerticleBase {
      * @param usage   where usage queries are answered
      * @param metrics where the gateway's meters are registered
      */
-    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, UsageQueries usage,
+    public GatewayVerticle(GatewayOptions options, DeviceAdmin devices, UsageQueries usage,
                            MeterRegistry metrics) {
         this(options, devices, usage, null, null, metrics);
     }
@@ -87,7 +90,7 @@ public final class GatewayVerticle extends VerticleBase {
      * @param tariffs tariffs and supplies ({@code /api/v1/tariffs}, {@code /api/v1/devices/{id}/tariff}); the
      *                operator API serves tariffs and bills only when both ports are given
      */
-    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, UsageQueries usage, BillQueries bills,
+    public GatewayVerticle(GatewayOptions options, DeviceAdmin devices, UsageQueries usage, BillQueries bills,
                            TariffAdmin tariffs, MeterRegistry metrics) {
         this(options, devices, null, usage, bills, tariffs, metrics);
     }
@@ -96,7 +99,7 @@ public final class GatewayVerticle extends VerticleBase {
      * @param authenticator the token cache shared by every instance of the node; null: this instance builds its own
      *                      from {@code options} and {@code devices}
      */
-    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, DeviceAuthenticator authenticator,
+    public GatewayVerticle(GatewayOptions options, DeviceAdmin devices, DeviceAuthenticator authenticator,
                            UsageQueries usage, BillQueries bills, TariffAdmin tariffs, MeterRegistry metrics) {
         this(options, devices, authenticator, usage, bills, tariffs, metrics, null);
     }
@@ -105,7 +108,7 @@ public final class GatewayVerticle extends VerticleBase {
      * @param readiness whether the node may take traffic (the node's {@code /health/ready}), which
      *                  {@code grpc.health.v1.Health} reports; null: ready while this gateway listens
      */
-    public GatewayVerticle(GatewayOptions options, DeviceRegistry devices, DeviceAuthenticator authenticator,
+    public GatewayVerticle(GatewayOptions options, DeviceAdmin devices, DeviceAuthenticator authenticator,
                            UsageQueries usage, BillQueries bills, TariffAdmin tariffs, MeterRegistry metrics,
                            Supplier<Future<Boolean>> readiness) {
         this.readiness = readiness;
@@ -138,8 +141,12 @@ public final class GatewayVerticle extends VerticleBase {
         }
 
         GatewayMetrics gatewayMetrics = new GatewayMetrics(metrics);
-        DeviceAuthenticator authenticator = sharedAuthenticator != null ? sharedAuthenticator
-                : DeviceAuthenticator.create(devices, options);
+        DeviceAuthenticator authenticator = sharedAuthenticator;
+        if (authenticator == null) {
+            ownAuthenticator = DeviceAuthenticator.create(devices, options);
+            authenticator = ownAuthenticator;
+        }
+        DeviceAuthenticator tokens = authenticator;
         ingestion = new IngestionClient(vertx, context, options.ingestionTimeoutMs(),
                 options.ingestionBatchMaxReadings(), options.ingestionBatchMaxDelayMs());
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(GrpcEdge.MAX_MESSAGE_SIZE));
@@ -168,7 +175,9 @@ public final class GatewayVerticle extends VerticleBase {
         }
 
         JWTAuth jwt = OperatorTokens.provider(vertx, options.jwtSecret(), options.jwtIssuer());
-        OperatorRouter api = new OperatorRouter(vertx, jwt, devices, usage, bills, tariffs, () -> listening);
+        OperatorRouter api = new OperatorRouter(vertx, jwt, devices,
+                (deviceId, change) -> DeviceRevocations.revoke(tokens, vertx.eventBus(), deviceId, change),
+                usage, bills, tariffs, () -> listening);
 
         grpcServer = vertx.createHttpServer(grpcServerOptions(options))
                 // frame and encoding checks vertx-grpc 5.0.7 lacks, before its deframer (see GrpcEdge)
@@ -176,7 +185,10 @@ public final class GatewayVerticle extends VerticleBase {
         httpServer = vertx.createHttpServer(httpServerOptions(options))
                 .requestHandler(api.router());
 
-        return Future.all(grpcServer.listen(), httpServer.listen())
+        // a shared authenticator listens for revocations already (the node made it listen)
+        Future<Void> revocations = ownAuthenticator == null ? Future.succeededFuture()
+                : ownAuthenticator.listen(vertx.eventBus());
+        return revocations.compose(v -> Future.all(grpcServer.listen(), httpServer.listen()))
                 .onSuccess(v -> {
                     listening = true;
                     LOG.info("gateway listening [host: {}, grpcPort: {}, httpPort: {}, tls: {}, grpcReflection: {}]",
@@ -204,6 +216,9 @@ public final class GatewayVerticle extends VerticleBase {
         }
         if (httpServer != null) {
             closes.add(httpServer.close());
+        }
+        if (ownAuthenticator != null) {
+            closes.add(ownAuthenticator.close());
         }
         return Future.all(closes).onComplete(ar -> LOG.info("gateway stopped"));
     }

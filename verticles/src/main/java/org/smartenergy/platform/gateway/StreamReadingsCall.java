@@ -31,6 +31,7 @@ final class StreamReadingsCall {
     private final GrpcServerRequest<Reading, ReadingAck> request;
     private final GrpcServerResponse<Reading, ReadingAck> response;
     private String deviceId;
+    private DeviceAuthenticator.Session session;
     private int unacked;
     private boolean halfClosed;
     /** The call is over (status sent or client gone): nothing more is written. */
@@ -73,13 +74,16 @@ final class StreamReadingsCall {
             pausedForWrites = false;
             updatePause();
         });
-        authenticator.authenticate(request.headers().get(ReadingCalls.AUTHORIZATION))
-                .onSuccess(id -> {
+        // the session ends the stream should the device's token be revoked (rotated, disabled, deleted) meanwhile
+        authenticator.open(request.headers().get(ReadingCalls.AUTHORIZATION), this::onRevoked)
+                .onSuccess(opened -> {
                     if (finished || closing != null) {
+                        opened.close();
                         return;
                     }
-                    deviceId = id;
-                    LOG.debug("stream opened [deviceId: {}]", id);
+                    session = opened;
+                    deviceId = opened.deviceId();
+                    LOG.debug("stream opened [deviceId: {}]", deviceId);
                     updatePause();
                 })
                 .onFailure(this::fail);
@@ -208,8 +212,14 @@ final class StreamReadingsCall {
         });
     }
 
+    private void onRevoked(Throwable failure) {
+        LOG.debug("device token revoked, stream ends [deviceId: {}]: {}", deviceId, failure.getMessage());
+        fail(failure);
+    }
+
     private void onCancel(String why) {
         if (!finished) {
+            closeSession();
             LOG.debug("stream cancelled by the client [deviceId: {}, unacked: {}]: {}", deviceId, unacked, why);
             finished = true;
             cancelDrainTimer();
@@ -240,6 +250,12 @@ final class StreamReadingsCall {
         }
     }
 
+    private void closeSession() {
+        if (session != null) {
+            session.close();
+        }
+    }
+
     private void cancelDrainTimer() {
         if (drainTimer != -1) {
             vertx.cancelTimer(drainTimer);
@@ -254,6 +270,7 @@ final class StreamReadingsCall {
         }
         finished = true;
         cancelDrainTimer();
+        closeSession();
         if (failure == null) {
             LOG.debug("stream completed [deviceId: {}]", deviceId);
             metrics.callEnded(ReadingCalls.STREAM, GrpcStatus.OK);

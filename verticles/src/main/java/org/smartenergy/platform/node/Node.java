@@ -31,8 +31,8 @@ import org.smartenergy.platform.billing.bills.BillRepository;
 import org.smartenergy.platform.billing.bills.BillService;
 import org.smartenergy.platform.billing.bills.RatingExecutor;
 import org.smartenergy.platform.billing.bills.TariffRepository;
-import org.smartenergy.platform.device.DeviceRegistry;
 import org.smartenergy.platform.device.MongoDeviceRegistry;
+import org.smartenergy.platform.gateway.DeviceAdmin;
 import org.smartenergy.platform.gateway.DeviceAuthenticator;
 import org.smartenergy.platform.gateway.GatewayOptions;
 import org.smartenergy.platform.gateway.GatewayVerticle;
@@ -70,6 +70,7 @@ public final class Node {
     private Redis redis;
     private HttpServer metricsServer;
     private NodeHealth health;
+    private DeviceAuthenticator authenticator;
 
     private Node(Vertx vertx, JsonObject config, Set<Role> roles, PrometheusMeterRegistry metrics, Clock billingClock) {
         this.vertx = vertx;
@@ -133,7 +134,7 @@ public final class Node {
         RabbitSettings rabbit = RabbitSettings.fromJson(config.getJsonObject("rabbitmq"));
         BillingOptions billing = BillingOptions.fromJson(config.getJsonObject("billing"));
         MongoReadingStore store = null;
-        DeviceRegistry devices = null;
+        DeviceAdmin devices = null;
         UsageAnalytics usageAnalytics = null;
         if (roles.contains(Role.GATEWAY) || roles.contains(Role.BILLING) || roles.contains(Role.ANALYTICS)) {
             MongoSettings mongoSettings = MongoSettings.fromJson(config.getJsonObject("mongo"));
@@ -154,7 +155,7 @@ public final class Node {
         BillService bills = null;
         if (store != null) {
             ReadingStore s = store;
-            DeviceRegistry d = devices;
+            DeviceAdmin d = devices;
             TariffRepository tariffs = new TariffRepository(mongo);
             BillRepository billRepository = new BillRepository(mongo);
             BillCache billCache = new BillCache(RedisAPI.api(redis), billing.redisKeyPrefix(),
@@ -192,14 +193,16 @@ public final class Node {
         if (roles.contains(Role.GATEWAY)) {
             GatewayOptions gateway = GatewayOptions.fromJson(config.getJsonObject("gateway"));
             ReadingStore s = store;
-            DeviceRegistry d = devices;
-            // one token cache for all instances: a token is looked up once per node, not once per event loop
-            DeviceAuthenticator authenticator = DeviceAuthenticator.create(d, gateway);
+            DeviceAdmin d = devices;
+            // one token cache for all instances: a token is looked up once per node, not once per event loop; it
+            // listens for the revocations of every node (DeviceRevocations)
+            DeviceAuthenticator tokens = DeviceAuthenticator.create(d, gateway);
+            authenticator = tokens;
             // billing's side of the gateway's bill and tariff ports
             BillPorts ports = billService == null ? null : new BillPorts(billService);
-            chain = chain.compose(v -> deploy("gateway", () -> {
+            chain = chain.compose(v -> tokens.listen(vertx.eventBus())).compose(v -> deploy("gateway", () -> {
                 // grpc.health.v1.Health on the gRPC port reports the node's readiness (/health/ready)
-                GatewayVerticle verticle = new GatewayVerticle(gateway, d, authenticator, s, ports, ports, metrics,
+                GatewayVerticle verticle = new GatewayVerticle(gateway, d, tokens, s, ports, ports, metrics,
                         health::isReady);
                 gateways.add(verticle);
                 return verticle;
@@ -266,6 +269,9 @@ public final class Node {
             List<Future<Void>> closes = new ArrayList<>();
             if (metricsServer != null) {
                 closes.add(metricsServer.close());
+            }
+            if (authenticator != null) {
+                closes.add(authenticator.close());
             }
             if (mongo != null) {
                 closes.add(mongo.close());

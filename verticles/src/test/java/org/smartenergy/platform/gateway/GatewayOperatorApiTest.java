@@ -131,7 +131,7 @@ class GatewayOperatorApiTest {
         HttpResponse<String> fetched = get("/api/v1/devices/meter-9", admin);
         assertThat(fetched.statusCode()).isEqualTo(200);
         assertThat(new JsonObject(fetched.body()).fieldNames()).containsExactlyInAnyOrder("deviceId", "name",
-                "createdAt");
+                "createdAt", "enabled");
         assertThat(fetched.body()).doesNotContain(token).doesNotContain(DeviceTokens.hash(token));
 
         // AND MongoDB holds the hash, never the token

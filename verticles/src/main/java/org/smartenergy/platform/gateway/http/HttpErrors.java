@@ -71,7 +71,8 @@ final class HttpErrors {
     private static String tooLarge(RoutingContext ctx) {
         long limit = ctx.request().method() == HttpMethod.POST
                 && "/api/v1/tariffs".equals(ctx.request().path())
-                ? JsonBodies.MAX_TARIFF_BODY_BYTES : JsonBodies.MAX_BODY_BYTES;
+                ? JsonBodies.MAX_TARIFF_BODY_BYTES
+                : JsonBodies.isImport(ctx) ? DeviceImport.MAX_BODY_BYTES : JsonBodies.MAX_BODY_BYTES;
         return "the body may be at most " + limit + " bytes";
     }
 

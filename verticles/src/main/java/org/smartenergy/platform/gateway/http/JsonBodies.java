@@ -1,6 +1,7 @@
 package org.smartenergy.platform.gateway.http;
 
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -20,7 +21,8 @@ public final class JsonBodies {
 
     /** POST bodies are tiny; anything bigger is refused with 413 before it is buffered. */
     public static final long MAX_BODY_BYTES = 16 * 1024;
-    /** A time-of-use tariff with many seasons and bands is bigger than a device. */
+    /** A time-of-use tariff with many seasons and bands is bigger than a device (the bulk device import takes
+     * {@link DeviceImport#MAX_BODY_BYTES}). */
     public static final long MAX_TARIFF_BODY_BYTES = 256 * 1024;
 
     private JsonBodies() {
@@ -32,12 +34,17 @@ public final class JsonBodies {
      */
     static void requireJsonBody(RoutingContext ctx) {
         String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
-        if (type == null || ctx.body().length() <= 0 || isJson(type)) {
+        if (type == null || ctx.body().length() <= 0 || isJson(type) || isImport(ctx)) {
             ctx.next();
             return;
         }
         error(ctx, 415, "unsupported_media_type", "the body must be JSON (Content-Type: application/json), was "
                 + shorten(type));
+    }
+
+    /** The bulk import takes JSON lines or CSV and checks its content type itself ({@link DeviceImport}). */
+    static boolean isImport(RoutingContext ctx) {
+        return ctx.request().method() == HttpMethod.POST && DeviceImport.PATH.equals(ctx.request().path());
     }
 
     private static boolean isJson(String contentType) {

@@ -5,12 +5,13 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
-import org.smartenergy.platform.device.DeviceRegistry;
 import org.smartenergy.platform.gateway.BillQueries;
+import org.smartenergy.platform.gateway.DeviceAdmin;
 import org.smartenergy.platform.gateway.TariffAdmin;
 import org.smartenergy.platform.gateway.UsageQueries;
 
 import java.util.Objects;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -39,12 +40,14 @@ public final class OperatorRouter {
      * @param bills   bills, or null for an API without tariffs and bills
      * @param tariffs tariffs and supplies, or null for an API without tariffs and bills
      * @param ready   whether the gateway is ready (answers {@code /health/ready})
+     * @param revocations called with a device id and its {@link org.smartenergy.platform.gateway.DeviceRevocations}
+     *                    change after a rotation, disabling, enabling or deletion
      */
-    public OperatorRouter(Vertx vertx, JWTAuth jwt, DeviceRegistry devices, UsageQueries usage, BillQueries bills,
-                          TariffAdmin tariffs, BooleanSupplier ready) {
+    public OperatorRouter(Vertx vertx, JWTAuth jwt, DeviceAdmin devices, BiConsumer<String, String> revocations,
+                          UsageQueries usage, BillQueries bills, TariffAdmin tariffs, BooleanSupplier ready) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         this.auth = new OperatorAuth(jwt);
-        this.devices = new DeviceRoutes(devices);
+        this.devices = new DeviceRoutes(vertx, devices, revocations);
         this.usage = new UsageRoutes(this.devices, usage);
         this.analytics = new AnalyticsRoutes(vertx);
         this.bills = bills;
@@ -65,6 +68,8 @@ public final class OperatorRouter {
         // general handler below skips a body already read)
         router.post("/api/v1/tariffs").handler(BodyHandler.create(false)
                 .setBodyLimit(JsonBodies.MAX_TARIFF_BODY_BYTES));
+        router.postWithRegex(DeviceImport.PATH_REGEX).handler(BodyHandler.create(false)
+                .setBodyLimit(DeviceImport.MAX_BODY_BYTES));
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(JsonBodies.MAX_BODY_BYTES));
         router.route("/api/*").handler(auth::authenticate);
         router.route("/api/*").handler(JsonBodies::requireJsonBody);
