@@ -247,6 +247,18 @@ class DeviceLifecycleApiTest {
     }
 
     @Test
+    void importBodyOverFourMebibytesIsRefusedWith413NamingTheLimit() throws Exception {
+        // a body just over the import limit (far over the 16 KiB of the other routes)
+        String line = "{\"deviceId\":\"huge\",\"name\":\"" + "n".repeat(200) + "\"}\n";
+        String body = line.repeat((int) (4L * 1024 * 1024 / line.length()) + 1);
+        assertThat(body.length()).isGreaterThan(4 * 1024 * 1024);
+        HttpResponse<String> response = postRaw("/api/v1/devices:import", admin, "application/x-ndjson", body);
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(new JsonObject(response.body()).getString("message")).contains("4194304");
+        assertThat(await(gateway.registry.find("huge"))).isNull();
+    }
+
+    @Test
     void importPathIsLiteralAndDevicePathsStillWork() throws Exception {
         // the ":" of devices:import is not a path parameter: neighbours of the path are no route (a non-JSON body
         // on any other path is a 415 before routing, so these send JSON)
