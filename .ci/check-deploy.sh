@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Static checks of the deployment files, no container engine needed: the compose file, the Prometheus configuration,
 # the alert rules and their unit tests. Needs the Debian packages `docker-compose` and `prometheus` (promtool).
+# The Kubernetes manifests (deploy/k8s) are validated by the Maven test suite (K8sManifestsTest: the fabric8
+# Kubernetes model, strict), the compose file's content by ComposeFileTest, runbook links by AlertRunbooksTest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -5,13 +5,17 @@ import io.vertx.core.json.JsonObject;
 /**
  * The {@code analytics} section of the configuration.
  *
- * @param refreshIntervalMs how often the day's analytics are recomputed from MongoDB; default 15000
- * @param topN              how many top consumers are kept in the Redis sorted set; default 10
+ * @param refreshIntervalMs      how often the day's analytics are recomputed from MongoDB; default 15000
+ * @param topN                   how many top consumers are kept in the Redis sorted set; default 10
+ * @param silentAfterIntervals   a device is silent when its latest stored reading ended more than this many of its
+ *                               own reading intervals ago (gauge {@code energy_devices_silent}); default 4
+ * @param silenceCheckIntervalMs how often the silent devices are counted from MongoDB; default 60000
  */
-public record AnalyticsOptions(long refreshIntervalMs, int topN) {
+public record AnalyticsOptions(long refreshIntervalMs, int topN, int silentAfterIntervals,
+                               long silenceCheckIntervalMs) {
 
     /** Defaults, as in README's configuration table. */
-    public static final AnalyticsOptions DEFAULTS = new AnalyticsOptions(15_000, 10);
+    public static final AnalyticsOptions DEFAULTS = new AnalyticsOptions(15_000, 10, 4, 60_000);
 
     public AnalyticsOptions {
         if (refreshIntervalMs < 100) {
@@ -20,6 +24,14 @@ public record AnalyticsOptions(long refreshIntervalMs, int topN) {
         if (topN < 1 || topN > 1000) {
             throw new IllegalArgumentException("analytics.topN must be between 1 and 1000, was " + topN);
         }
+        if (silentAfterIntervals < 1 || silentAfterIntervals > 1000) {
+            throw new IllegalArgumentException("analytics.silentAfterIntervals must be between 1 and 1000, was "
+                    + silentAfterIntervals);
+        }
+        if (silenceCheckIntervalMs < 100) {
+            throw new IllegalArgumentException("analytics.silenceCheckIntervalMs must be >= 100, was "
+                    + silenceCheckIntervalMs);
+        }
     }
 
     /** Reads the section; absent keys take their defaults. */
@@ -27,6 +39,8 @@ public record AnalyticsOptions(long refreshIntervalMs, int topN) {
         JsonObject j = json == null ? new JsonObject() : json;
         return new AnalyticsOptions(
                 j.getLong("refreshIntervalMs", DEFAULTS.refreshIntervalMs),
-                j.getInteger("topN", DEFAULTS.topN));
+                j.getInteger("topN", DEFAULTS.topN),
+                j.getInteger("silentAfterIntervals", DEFAULTS.silentAfterIntervals),
+                j.getLong("silenceCheckIntervalMs", DEFAULTS.silenceCheckIntervalMs));
     }
 }

@@ -40,27 +40,36 @@ public final class AnalyticsVerticle extends VerticleBase {
     public static final String ACTIVE_DEVICES_METRIC = "energy.analytics.active.devices";
     /** Gauge: highest 15-minute average demand of the day, kW. */
     public static final String PEAK_DEMAND_METRIC = "energy.analytics.peak.demand.kw";
+    /** Gauge: devices of {@link #RECENT_DEVICES_METRIC} silent for more than {@code silentAfterIntervals} intervals. */
+    public static final String SILENT_DEVICES_METRIC = "energy.devices.silent";
+    /** Gauge: devices with a reading stored for today or yesterday (UTC): those whose silence is measured. */
+    public static final String RECENT_DEVICES_METRIC = "energy.devices.recent";
 
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsVerticle.class);
 
     private final AnalyticsOptions options;
     private final UsageAnalytics analytics;
+    private final SilentDevices silentDevices;
     private final RedisAPI redis;
     private final String keyPrefix;
     private final MeterRegistry metrics;
     private final Clock clock;
     private final AtomicReference<DaySummary> current = new AtomicReference<>();
+    private final AtomicReference<SilentDevices.Counts> silence = new AtomicReference<>(SilentDevices.Counts.NONE);
     private MessageConsumer<JsonObject> consumer;
     private long timerId = -1;
+    private long silenceTimerId = -1;
 
     /**
-     * @param redis     where the top consumers are kept as a sorted set
-     * @param keyPrefix prefix of the Redis keys ({@code billing.redisKeyPrefix})
+     * @param silentDevices counts the meters that stopped reporting
+     * @param redis         where the top consumers are kept as a sorted set
+     * @param keyPrefix     prefix of the Redis keys ({@code billing.redisKeyPrefix})
      */
-    public AnalyticsVerticle(AnalyticsOptions options, UsageAnalytics analytics, RedisAPI redis, String keyPrefix,
-                             MeterRegistry metrics, Clock clock) {
+    public AnalyticsVerticle(AnalyticsOptions options, UsageAnalytics analytics, SilentDevices silentDevices,
+                             RedisAPI redis, String keyPrefix, MeterRegistry metrics, Clock clock) {
         this.options = options;
         this.analytics = analytics;
+        this.silentDevices = silentDevices;
         this.redis = redis;
         this.keyPrefix = keyPrefix;
         this.metrics = metrics;
@@ -74,10 +83,10 @@ public final class AnalyticsVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        if (options == null || analytics == null || redis == null || keyPrefix == null || metrics == null
-                || clock == null) {
-            return Future.failedFuture(new IllegalStateException(
-                    "AnalyticsVerticle needs options, usage analytics, redis, a key prefix, metrics and a clock"));
+        if (options == null || analytics == null || silentDevices == null || redis == null || keyPrefix == null
+                || metrics == null || clock == null) {
+            return Future.failedFuture(new IllegalStateException("AnalyticsVerticle needs options, usage analytics,"
+                    + " silent devices, redis, a key prefix, metrics and a clock"));
         }
         Gauge.builder(ENERGY_TODAY_METRIC, current, ref -> kwh(ref, s -> s.energyMwh()))
                 .description("Energy stored for the current UTC day, all devices, kWh").register(metrics);
@@ -93,13 +102,23 @@ public final class AnalyticsVerticle extends VerticleBase {
                     .tag("hour", String.format(Locale.ROOT, "%02d", h))
                     .register(metrics);
         }
+        Gauge.builder(SILENT_DEVICES_METRIC, silence, ref -> ref.get().silent())
+                .description("Devices with a reading for today or yesterday (UTC) whose latest reading ended more than"
+                        + " analytics.silentAfterIntervals of its intervals ago")
+                .register(metrics);
+        Gauge.builder(RECENT_DEVICES_METRIC, silence, ref -> ref.get().recent())
+                .description("Devices with a reading stored for today or yesterday (UTC)").register(metrics);
         consumer = vertx.eventBus().consumer(AnalyticsApi.ADDRESS, this::answer);
         timerId = vertx.setPeriodic(options.refreshIntervalMs(), id -> refresh());
+        silenceTimerId = vertx.setPeriodic(options.silenceCheckIntervalMs(), id -> countSilent());
         return consumer.completion()
                 .compose(v -> analytics.init())
                 .onSuccess(v -> {
-                    LOG.info("analytics started [refresh: {} ms, topN: {}]", options.refreshIntervalMs(), options.topN());
+                    LOG.info("analytics started [refresh: {} ms, topN: {}, silent after: {} intervals, silence check:"
+                                    + " {} ms]", options.refreshIntervalMs(), options.topN(),
+                            options.silentAfterIntervals(), options.silenceCheckIntervalMs());
                     refresh();
+                    countSilent();
                 });
     }
 
@@ -107,6 +126,9 @@ public final class AnalyticsVerticle extends VerticleBase {
     public Future<?> stop() {
         if (timerId != -1) {
             vertx.cancelTimer(timerId);
+        }
+        if (silenceTimerId != -1) {
+            vertx.cancelTimer(silenceTimerId);
         }
         return consumer == null ? Future.succeededFuture() : consumer.unregister();
     }
@@ -120,6 +142,13 @@ public final class AnalyticsVerticle extends VerticleBase {
                     publishTop(summary);
                 })
                 .onFailure(e -> LOG.warn("analytics refresh failed [day: {}]: {}", day, e.toString()));
+    }
+
+    /** Counts the silent devices; a failure keeps the previous counts and is retried at the next tick. */
+    Future<SilentDevices.Counts> countSilent() {
+        return silentDevices.count(clock.instant(), options.silentAfterIntervals())
+                .onSuccess(silence::set)
+                .onFailure(e -> LOG.warn("counting silent devices failed: {}", e.toString()));
     }
 
     private void publishTop(DaySummary summary) {

@@ -17,6 +17,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisAPI;
 import org.smartenergy.platform.analytics.AnalyticsOptions;
 import org.smartenergy.platform.analytics.AnalyticsVerticle;
+import org.smartenergy.platform.analytics.SilentDevices;
 import org.smartenergy.platform.analytics.UsageAnalytics;
 import org.smartenergy.platform.billing.BillingOptions;
 import org.smartenergy.platform.billing.BillingVerticle;
@@ -26,6 +27,7 @@ import org.smartenergy.platform.billing.ReadingStore;
 import org.smartenergy.platform.billing.RedisSettings;
 import org.smartenergy.platform.billing.UsageCache;
 import org.smartenergy.platform.billing.bills.BillCache;
+import org.smartenergy.platform.billing.bills.BillMetrics;
 import org.smartenergy.platform.billing.bills.BillPorts;
 import org.smartenergy.platform.billing.bills.BillRepository;
 import org.smartenergy.platform.billing.bills.BillService;
@@ -161,7 +163,8 @@ public final class Node {
             BillCache billCache = new BillCache(RedisAPI.api(redis), billing.redisKeyPrefix(),
                     redisSettings.commandTimeoutMs(), metrics);
             bills = new BillService(tariffs, billRepository, store, billCache, billingClock,
-                    Duration.ofHours(billing.closeGraceHours()), RatingExecutor.workerPool(vertx));
+                    Duration.ofHours(billing.closeGraceHours()), RatingExecutor.workerPool(vertx),
+                    new BillMetrics(metrics));
             chain = chain.compose(v -> s.init()).compose(v -> d.init())
                     .compose(v -> tariffs.init()).compose(v -> billRepository.init());
         }
@@ -177,8 +180,9 @@ public final class Node {
             AnalyticsOptions analytics = AnalyticsOptions.fromJson(config.getJsonObject("analytics"));
             UsageAnalytics a = usageAnalytics;
             RedisAPI api = RedisAPI.api(redis);
+            SilentDevices silent = new SilentDevices(mongo, billing.readingsCollection());
             // one instance: a periodic job whose result is the same however many run
-            chain = chain.compose(v -> deploy("analytics", () -> new AnalyticsVerticle(analytics, a, api,
+            chain = chain.compose(v -> deploy("analytics", () -> new AnalyticsVerticle(analytics, a, silent, api,
                     billing.redisKeyPrefix(), metrics, Clock.systemUTC()), 1));
         }
         if (roles.contains(Role.INGESTION)) {

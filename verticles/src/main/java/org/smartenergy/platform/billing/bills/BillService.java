@@ -55,6 +55,7 @@ public final class BillService {
     private final Duration grace;
     private final SupplyService supplies;
     private final BillRating billRating;
+    private final BillEvents events;
 
     /**
      * @param cache where current bills are cached, or null for none
@@ -71,7 +72,16 @@ public final class BillService {
      */
     public BillService(TariffRepository tariffs, BillRepository bills, PeriodReadings readings, BillCache cache,
                        Clock clock, Duration grace, RatingExecutor rating) {
+        this(tariffs, bills, readings, cache, clock, grace, rating, BillEvents.NONE);
+    }
+
+    /**
+     * @param events told about bills issued and closings that failed ({@link BillMetrics} on a node)
+     */
+    public BillService(TariffRepository tariffs, BillRepository bills, PeriodReadings readings, BillCache cache,
+                       Clock clock, Duration grace, RatingExecutor rating, BillEvents events) {
         Objects.requireNonNull(rating, "rating");
+        this.events = Objects.requireNonNull(events, "events");
         this.tariffs = Objects.requireNonNull(tariffs, "tariffs");
         this.bills = Objects.requireNonNull(bills, "bills");
         Objects.requireNonNull(readings, "readings");
@@ -234,6 +244,7 @@ public final class BillService {
                         .recover(e -> {
                             LOG.warn("closing failed, retried on the next run [deviceId: {}]: {}", a.deviceId(),
                                     e.toString());
+                            events.closeFailed(a.deviceId(), e);
                             return Future.succeededFuture(0);
                         })
                         // the bill just issued took the pending adjustments along: the cached one is stale
@@ -242,7 +253,7 @@ public final class BillService {
                         .map(issued -> n + issued));
             }
             return chain;
-        });
+        }).onFailure(e -> events.closeFailed(null, e));
     }
 
     /**
@@ -292,16 +303,16 @@ public final class BillService {
             }
             Instant issuedAt = clock.instant();
             return billRating.rate(deviceId, tariff, period)
-                    .compose(rated -> bills.insertIfAbsent(
-                            new IssuedBill(deviceId, rated.bill(), rated.corrections(), issuedAt)))
-                    .onSuccess(inserted -> {
+                    .map(rated -> new IssuedBill(deviceId, rated.bill(), rated.corrections(), issuedAt))
+                    .compose(bill -> bills.insertIfAbsent(bill).onSuccess(inserted -> {
                         if (inserted) {
+                            events.issued(bill);
                             LOG.info("bill issued [deviceId: {}, period: {}]", deviceId, period);
                         } else {
                             LOG.debug("bill already issued by another node [deviceId: {}, period: {}]", deviceId,
                                     period);
                         }
-                    });
+                    }));
         });
     }
 
