@@ -18,6 +18,7 @@ import org.smartenergy.platform.billing.MongoReadingStore;
 import org.smartenergy.platform.billing.MongoSettings;
 import org.smartenergy.platform.domain.MeterReading;
 import org.smartenergy.platform.e2e.MutableClock;
+import org.smartenergy.platform.tariffjson.TariffJson;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -78,7 +79,7 @@ class BillMetricsTest {
         clock = new MutableClock(Instant.parse("2026-01-05T00:00:00Z"));
         registry = new SimpleMeterRegistry();
         await(store.init().compose(v -> tariffs.init()).compose(v -> new BillRepository(mongo).init()));
-        await(tariffs.create(FLAT, clock.instant()));
+        await(tariffs.create(TariffJson.definition(FLAT), clock.instant()));
     }
 
     @AfterEach
