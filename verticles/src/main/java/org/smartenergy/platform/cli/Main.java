@@ -48,6 +48,11 @@ public final class Main implements Callable<Integer> {
     private Run run = new Run();
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** @return the command tree {@link #main} executes */
+    static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Main());
         // an operational failure (unreachable service, refused request, bad option value) is a message, not a trace
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
@@ -58,7 +63,7 @@ public final class Main implements Callable<Integer> {
             }
             throw e;
         });
-        System.exit(commandLine.execute(args));
+        return commandLine;
     }
 
     @Override
@@ -67,7 +72,7 @@ public final class Main implements Callable<Integer> {
     }
 
     /** Starts a node and runs until SIGTERM/SIGINT. */
-    @Command(name = "run", description = "Start a node (the default command).")
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Start a node (the default command).")
     static final class Run implements Callable<Integer> {
 
         @CommandLine.Mixin
@@ -164,7 +169,7 @@ public final class Main implements Callable<Integer> {
     }
 
     /** Mints an operator JWT from the configured secret: how the first admin gets in. */
-    @Command(name = "mint-admin-token",
+    @Command(name = "mint-admin-token", mixinStandardHelpOptions = true,
             description = "Print an operator JWT (role admin by default) signed with gateway.jwtSecret.")
     static final class MintAdminToken implements Callable<Integer> {
 
