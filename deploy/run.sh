@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR=verticles/target/energy-platform.jar
-if [ ! -f "$JAR" ] || [ -n "$(find proto verticles/src verticles/pom.xml pom.xml -newer "$JAR" -type f 2>/dev/null | head -1)" ]; then
+# the tools jar (bench/: simulator, benchmark) is built next to it; the product jar finds it there
+TOOLS=verticles/target/energy-platform-bench.jar
+if [ ! -f "$JAR" ] || [ ! -f "$TOOLS" ] || [ -n "$(find proto verticles/src verticles/pom.xml bench/src bench/pom.xml pom.xml -newer "$JAR" -type f 2>/dev/null | head -1)" ]; then
   ./mvnw -B -q -ntp package -DskipTests
 fi
 exec java -jar "$JAR" standalone "$@"

@@ -1,6 +1,9 @@
 package org.smartenergy.platform.analytics;
 
 import io.vertx.core.json.JsonObject;
+import org.smartenergy.platform.domain.ConfigKeys;
+
+import java.util.Set;
 
 /**
  * The {@code analytics} section of the configuration.
@@ -13,6 +16,11 @@ import io.vertx.core.json.JsonObject;
  */
 public record AnalyticsOptions(long refreshIntervalMs, int topN, int silentAfterIntervals,
                                long silenceCheckIntervalMs) {
+
+    /** The config section holding these options. */
+    public static final String SECTION = "analytics";
+    /** Every key of the section; any other is refused. */
+    public static final Set<String> KEYS = Set.of("refreshIntervalMs", "topN");
 
     /** Defaults, as in README's configuration table. */
     public static final AnalyticsOptions DEFAULTS = new AnalyticsOptions(15_000, 10, 4, 60_000);
@@ -34,9 +42,10 @@ public record AnalyticsOptions(long refreshIntervalMs, int topN, int silentAfter
         }
     }
 
-    /** Reads the section; absent keys take their defaults. */
+    /** Reads the section; absent keys take their defaults, unknown keys are refused. */
     public static AnalyticsOptions fromJson(JsonObject json) {
         JsonObject j = json == null ? new JsonObject() : json;
+        ConfigKeys.requireKnown(SECTION, j.fieldNames(), KEYS);
         return new AnalyticsOptions(
                 j.getLong("refreshIntervalMs", DEFAULTS.refreshIntervalMs),
                 j.getInteger("topN", DEFAULTS.topN),

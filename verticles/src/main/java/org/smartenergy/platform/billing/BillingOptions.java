@@ -1,8 +1,10 @@
 package org.smartenergy.platform.billing;
 
 import io.vertx.core.json.JsonObject;
+import org.smartenergy.platform.domain.ConfigKeys;
 
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The {@code billing} section of the configuration: how {@link BillingVerticle} consumes and stores readings.
@@ -27,6 +29,12 @@ import java.util.Objects;
 public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long storeRetryMaxBackoffMs,
                              String readingsCollection, String redisKeyPrefix, int closeGraceHours,
                              long closeCheckIntervalMs) {
+
+    /** The config section holding these options. */
+    public static final String SECTION = "billing";
+    /** Every key of the section; any other is refused. */
+    public static final Set<String> KEYS = Set.of("prefetch", "storeRetryInitialBackoffMs", "storeRetryMaxBackoffMs",
+            "readingsCollection", "redisKeyPrefix", "closeGraceHours", "closeCheckIntervalMs");
 
     public static final int DEFAULT_PREFETCH = 16;
     public static final long DEFAULT_STORE_RETRY_INITIAL_BACKOFF_MS = 200;
@@ -75,10 +83,11 @@ public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long
     /**
      * Reads the {@code billing} section; absent keys take their defaults.
      *
-     * @throws IllegalArgumentException if a value is out of range or of the wrong type
+     * @throws IllegalArgumentException if a value is out of range or of the wrong type, or a key is not an option
      */
     public static BillingOptions fromJson(JsonObject json) {
         JsonObject j = json == null ? new JsonObject() : json;
+        ConfigKeys.requireKnown(SECTION, j.fieldNames(), KEYS);
         try {
             return new BillingOptions(
                     j.getInteger("prefetch", DEFAULT_PREFETCH),

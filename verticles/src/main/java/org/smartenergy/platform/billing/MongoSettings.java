@@ -1,8 +1,10 @@
 package org.smartenergy.platform.billing;
 
 import io.vertx.core.json.JsonObject;
+import org.smartenergy.platform.domain.ConfigKeys;
 
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The {@code mongo} section of the configuration.
@@ -18,6 +20,15 @@ import java.util.Objects;
  */
 public record MongoSettings(String connectionString, String database, long serverSelectionTimeoutMs,
                             long connectTimeoutMs) {
+
+    /** The config section holding these settings. */
+    public static final String SECTION = "mongo";
+    /**
+     * Every key of the section; {@code embedded} is the development store's own section ({@code mongo.embedded},
+     * read by {@code node/EmbeddedMongo}).
+     */
+    public static final Set<String> KEYS = Set.of("connectionString", "database", "serverSelectionTimeoutMs",
+            "connectTimeoutMs", "embedded");
 
     public static final String DEFAULT_CONNECTION_STRING = "mongodb://127.0.0.1:27017/?w=majority&journal=true";
     public static final String DEFAULT_DATABASE = "energy";
@@ -42,9 +53,10 @@ public record MongoSettings(String connectionString, String database, long serve
         }
     }
 
-    /** Reads the {@code mongo} section; absent keys take their defaults. */
+    /** Reads the {@code mongo} section; absent keys take their defaults, unknown keys are refused. */
     public static MongoSettings fromJson(JsonObject json) {
         JsonObject j = json == null ? new JsonObject() : json;
+        ConfigKeys.requireKnown(SECTION, j.fieldNames(), KEYS);
         try {
             return new MongoSettings(
                     j.getString("connectionString", DEFAULT_CONNECTION_STRING),

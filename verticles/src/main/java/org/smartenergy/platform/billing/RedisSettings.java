@@ -3,8 +3,10 @@ package org.smartenergy.platform.billing;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.RedisOptions;
+import org.smartenergy.platform.domain.ConfigKeys;
 
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The {@code redis} section of the configuration. Redis only caches (latest reading, running totals), so every
@@ -22,6 +24,12 @@ import java.util.Objects;
  */
 public record RedisSettings(String connectionString, int connectTimeoutMs, long commandTimeoutMs,
                             int maxWaitingHandlers, int maxPoolSize, int maxPoolWaiting) {
+
+    /** The config section holding these settings. */
+    public static final String SECTION = "redis";
+    /** Every key of the section; any other is refused. */
+    public static final Set<String> KEYS = Set.of("connectionString", "connectTimeoutMs", "commandTimeoutMs",
+            "maxWaitingHandlers", "maxPoolSize", "maxPoolWaiting");
 
     public static final String DEFAULT_CONNECTION_STRING = "redis://127.0.0.1:6379";
     public static final int DEFAULT_CONNECT_TIMEOUT_MS = 500;
@@ -47,9 +55,10 @@ public record RedisSettings(String connectionString, int connectTimeoutMs, long 
         }
     }
 
-    /** Reads the {@code redis} section; absent keys take their defaults. */
+    /** Reads the {@code redis} section; absent keys take their defaults, unknown keys are refused. */
     public static RedisSettings fromJson(JsonObject json) {
         JsonObject j = json == null ? new JsonObject() : json;
+        ConfigKeys.requireKnown(SECTION, j.fieldNames(), KEYS);
         try {
             return new RedisSettings(
                     j.getString("connectionString", DEFAULT_CONNECTION_STRING),

@@ -9,9 +9,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import org.smartenergy.platform.bench.IngestBenchmark;
-import org.smartenergy.platform.bench.LoggerSimulator;
-import org.smartenergy.platform.bench.ReferenceServer;
 import org.smartenergy.platform.gateway.OperatorTokens;
 import org.smartenergy.platform.node.ConfigLoader;
 import org.smartenergy.platform.node.EmbeddedMongo;
@@ -34,12 +31,12 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The executable jar's entry point: {@code run} (default) starts a node, {@code mint-admin-token} prints an operator
- * JWT signed with the configured secret, {@code bench} drives load through a running node.
+ * JWT signed with the configured secret, {@code standalone} runs everything in one process; the tools jar, when it is
+ * on the class path, adds {@code simulate}, {@code bench} and {@code bench-reference} ({@link Tools}).
  */
 @Command(name = "energy-platform", mixinStandardHelpOptions = true, version = "energy-platform 0.1.0",
         description = "Smart Energy Platform node.",
-        subcommands = {Main.Run.class, Main.MintAdminToken.class, IngestBenchmark.class, StandaloneCommand.class,
-                LoggerSimulator.class, ReferenceServer.class})
+        subcommands = {Main.Run.class, Main.MintAdminToken.class, StandaloneCommand.class})
 public final class Main implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -48,7 +45,15 @@ public final class Main implements Callable<Integer> {
     private Run run = new Run();
 
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** @return the command tree {@link #main} executes */
+    static CommandLine commandLine() {
         CommandLine commandLine = new CommandLine(new Main());
+        for (Tools tools : Tools.installed()) {
+            tools.commands().forEach(commandLine::addSubcommand);
+        }
         // an operational failure (unreachable service, refused request, bad option value) is a message, not a trace
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
             if (e instanceof java.io.IOException || e instanceof IllegalArgumentException
@@ -58,7 +63,7 @@ public final class Main implements Callable<Integer> {
             }
             throw e;
         });
-        System.exit(commandLine.execute(args));
+        return commandLine;
     }
 
     @Override
@@ -67,7 +72,7 @@ public final class Main implements Callable<Integer> {
     }
 
     /** Starts a node and runs until SIGTERM/SIGINT. */
-    @Command(name = "run", description = "Start a node (the default command).")
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Start a node (the default command).")
     static final class Run implements Callable<Integer> {
 
         @CommandLine.Mixin
@@ -164,7 +169,7 @@ public final class Main implements Callable<Integer> {
     }
 
     /** Mints an operator JWT from the configured secret: how the first admin gets in. */
-    @Command(name = "mint-admin-token",
+    @Command(name = "mint-admin-token", mixinStandardHelpOptions = true,
             description = "Print an operator JWT (role admin by default) signed with gateway.jwtSecret.")
     static final class MintAdminToken implements Callable<Integer> {
 

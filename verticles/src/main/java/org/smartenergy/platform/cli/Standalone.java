@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.smartenergy.platform.bench.LoggerSimulator;
 import org.smartenergy.platform.gateway.OperatorTokens;
 import org.smartenergy.platform.node.EmbeddedAmqpBroker;
 import org.smartenergy.platform.node.EmbeddedMongo;
@@ -30,8 +29,8 @@ import java.util.concurrent.TimeUnit;
  * The whole platform in one process for a machine with only a JDK ({@code standalone}): the backing services run
  * embedded on 127.0.0.1 (Qpid Broker-J for RabbitMQ, a bundled redis-server, mongo-java-server with an H2 file for
  * MongoDB), each only when its {@code standalone.embed*} option is on, and the node connects to them through the
- * ordinary clients and configuration keys, so the code path is the production one. Optionally a
- * {@link LoggerSimulator} feeds it through the gateway's gRPC port.
+ * ordinary clients and configuration keys, so the code path is the production one. Optionally the logger simulator
+ * of the tools jar ({@link Tools}) feeds it through the gateway's gRPC port.
  */
 public final class Standalone implements AutoCloseable {
 
@@ -43,7 +42,8 @@ public final class Standalone implements AutoCloseable {
     private Vertx vertx;
     private Node node;
     private String adminToken;
-    private LoggerSimulator.Simulation simulation;
+    private AutoCloseable simulation;
+    private String simulatorPrefix;
 
     private Standalone(JsonObject config, boolean generatedSecret) {
         this.config = config;
@@ -110,13 +110,15 @@ public final class Standalone implements AutoCloseable {
                 "standalone-admin", List.of(OperatorTokens.ADMIN), Duration.ofDays(1));
         JsonObject sim = sa.getJsonObject("simulator");
         if (sim.getBoolean("enabled")) {
-            long readings = sim.getLong("readingsPerDevice");
-            simulation = LoggerSimulator.start(new LoggerSimulator.Settings(
-                    "127.0.0.1:" + node.grpcPort(), httpUrl(), adminToken,
-                    "sim-" + UUID.randomUUID().toString().substring(0, 8), sim.getInteger("devices"),
-                    sim.getDouble("ratePerDevice"), readings, null, sim.getInteger("intervalSeconds"), 256,
-                    sim.getDouble("duplicatePercent"), sim.getDouble("outOfOrderPercent"),
-                    sim.getDouble("invalidPercent"), Duration.parse(sim.getString("backfill"))));
+            List<Tools> tools = Tools.installed();
+            if (tools.isEmpty()) {
+                LOG.warn("standalone.simulator.enabled, but the logger simulator (energy-platform-bench.jar) is not"
+                        + " on the class path: running without it");
+            } else {
+                simulatorPrefix = "sim-" + UUID.randomUUID().toString().substring(0, 8);
+                simulation = tools.get(0).startSimulator(sim, "127.0.0.1:" + node.grpcPort(), httpUrl(), adminToken,
+                        simulatorPrefix);
+            }
         }
     }
 
@@ -151,9 +153,14 @@ public final class Standalone implements AutoCloseable {
         return generatedSecret;
     }
 
-    /** @return the simulation feeding the node, or null when the simulator is off */
-    public LoggerSimulator.Simulation simulation() {
+    /** @return the simulation feeding the node (the tools' own type), or null when the simulator is off or absent */
+    public AutoCloseable simulation() {
         return simulation;
+    }
+
+    /** @return the device id prefix of the simulated loggers, or null without a simulation */
+    public String simulatorPrefix() {
+        return simulatorPrefix;
     }
 
     /** @return the operator API base URL on loopback */
@@ -175,6 +182,8 @@ public final class Standalone implements AutoCloseable {
                 simulation.close();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (Exception e) {
+                LOG.warn("stopping the simulator failed: {}", e.getMessage());
             }
         }
         if (vertx != null) {

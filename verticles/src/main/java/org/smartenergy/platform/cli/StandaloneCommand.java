@@ -103,9 +103,12 @@ public final class StandaloneCommand implements Callable<Integer> {
                     + " set SEP_GATEWAY_JWT_SECRET to keep tokens valid across restarts)\n");
         }
         if (standalone.simulation() != null) {
-            var s = standalone.simulation().settings();
+            JsonObject s = sa.getJsonObject("simulator");
             sb.append(String.format("  simulator:         %d devices (%s-0..%d), %.1f readings/s each, %d s intervals%n",
-                    s.devices(), s.devicePrefix(), s.devices() - 1, s.ratePerDevice(), s.intervalSeconds()));
+                    s.getInteger("devices"), standalone.simulatorPrefix(), s.getInteger("devices") - 1,
+                    s.getDouble("ratePerDevice"), s.getInteger("intervalSeconds")));
+        } else if (sa.getJsonObject("simulator").getBoolean("enabled")) {
+            sb.append("  simulator:         not installed (energy-platform-bench.jar is not next to the jar)\n");
         }
         sb.append("  usage of a device: curl -H \"Authorization: Bearer $TOKEN\" '").append(standalone.httpUrl())
                 .append("/api/v1/devices/<id>/usage?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z&step=day'\n");

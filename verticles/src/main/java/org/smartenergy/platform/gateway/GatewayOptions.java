@@ -132,6 +132,11 @@ public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUna
         }
     }
 
+    /** @return every key of the {@value #SECTION} section; {@link #fromJson} refuses any other */
+    public static Set<String> knownKeys() {
+        return KEYS;
+    }
+
     /** @return the defaults with the given secret (which is still validated) */
     public static GatewayOptions withSecret(String jwtSecret) {
         return fromJson(new JsonObject().put("jwtSecret", jwtSecret));

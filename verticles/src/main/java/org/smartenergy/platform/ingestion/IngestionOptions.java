@@ -1,11 +1,13 @@
 package org.smartenergy.platform.ingestion;
 
 import io.vertx.core.json.JsonObject;
+import org.smartenergy.platform.domain.ConfigKeys;
 import org.smartenergy.platform.domain.ValidationRules;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The {@code ingestion} section of the configuration: how readings are batched and published, how much may wait
@@ -58,6 +60,13 @@ public record IngestionOptions(int batchMaxReadings, long batchMaxDelayMs, long 
     /** Most instances accepted. */
     public static final int MAX_INSTANCES = 1_024;
 
+    /** The config section holding these options. */
+    public static final String SECTION = "ingestion";
+    /** Every key of the section; any other is refused. */
+    public static final Set<String> KEYS = Set.of("batchMaxReadings", "batchMaxDelayMs", "confirmTimeoutMs",
+            "maxPendingReadings", "maxPowerKw", "maxFutureSkew", "maxAge", "defaultIntervalSeconds",
+            "minIntervalSeconds", "maxIntervalSeconds", "instances");
+
     /** Largest batch accepted: one AMQP message of JSON must stay well below the broker's frame/message limits. */
     public static final int MAX_BATCH_READINGS = 10_000;
 
@@ -92,10 +101,12 @@ public record IngestionOptions(int batchMaxReadings, long batchMaxDelayMs, long 
     /**
      * Reads the {@code ingestion} section; absent keys take their defaults.
      *
-     * @throws IllegalArgumentException naming the key, if a value has the wrong type or is out of range
+     * @throws IllegalArgumentException naming the key, if a value has the wrong type or is out of range, or if
+     *                                  the section holds a key that is not an option
      */
     public static IngestionOptions fromJson(JsonObject json) {
         JsonObject j = json == null ? new JsonObject() : json;
+        ConfigKeys.requireKnown(SECTION, j.fieldNames(), KEYS);
         return new IngestionOptions(
                 (int) integer(j, "batchMaxReadings", DEFAULTS.batchMaxReadings, Integer.MAX_VALUE),
                 integer(j, "batchMaxDelayMs", DEFAULTS.batchMaxDelayMs, Long.MAX_VALUE),

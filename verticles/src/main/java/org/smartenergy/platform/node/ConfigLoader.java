@@ -1,6 +1,15 @@
 package org.smartenergy.platform.node;
 
 import io.vertx.core.json.JsonObject;
+import org.smartenergy.platform.analytics.AnalyticsOptions;
+import org.smartenergy.platform.billing.BillingOptions;
+import org.smartenergy.platform.billing.MongoSettings;
+import org.smartenergy.platform.billing.RedisSettings;
+import org.smartenergy.platform.domain.ConfigKeys;
+import org.smartenergy.platform.gateway.GatewayOptions;
+import org.smartenergy.platform.ingestion.IngestionOptions;
+import org.smartenergy.platform.queue.QueueTopology;
+import org.smartenergy.platform.queue.RabbitSettings;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,8 +17,12 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds a node's configuration in three layers, later ones winning:
@@ -22,12 +35,40 @@ import java.util.Map;
  *       the type of the default (number, boolean or string).</li>
  * </ol>
  * Only options that exist in the defaults can be set from the environment, so a typo cannot silently do nothing:
- * unknown {@code SEP_} variables are reported by {@link #unknownEnvironmentKeys}.
+ * unknown {@code SEP_} variables are reported by {@link #unknownEnvironmentKeys}. A key in the file (or put into the
+ * configuration by code) that no option reads fails {@link #load} and {@code Node.start}
+ * ({@link #requireKnownKeys}).
  */
 public final class ConfigLoader {
 
     /** Prefix of environment variables that override options. */
     public static final String ENV_PREFIX = "SEP_";
+
+    /**
+     * {@code SEP_} variables that are not options: {@value #CONFIG_ENV} (the configuration file when {@code --config}
+     * is not given), {@code SEP_LOG_LEVEL} and {@code SEP_LOG_FORMAT} (read by {@code logback.xml}), and the
+     * benchmark script's {@code SEP_BENCH_SCENARIOS} and {@code SEP_BENCH_STORE}, which the node it starts inherits.
+     */
+    public static final Set<String> NON_OPTION_VARIABLES = Set.of(
+            "SEP_CONFIG", "SEP_LOG_LEVEL", "SEP_LOG_FORMAT", "SEP_BENCH_SCENARIOS", "SEP_BENCH_STORE");
+
+    /** The configuration file used when {@code --config} is not given. */
+    public static final String CONFIG_ENV = "SEP_CONFIG";
+
+    /**
+     * The keys each typed options class reads, by section path. {@code defaults.json} lists the others (and these
+     * too, mostly); a section's keys are the union of both, so an option read by its class is accepted even before
+     * it has a default in the file.
+     */
+    private static final Map<String, Set<String>> OPTION_KEYS = Map.of(
+            GatewayOptions.SECTION, GatewayOptions.knownKeys(),
+            IngestionOptions.SECTION, IngestionOptions.KEYS,
+            BillingOptions.SECTION, BillingOptions.KEYS,
+            AnalyticsOptions.SECTION, AnalyticsOptions.KEYS,
+            RabbitSettings.SECTION, RabbitSettings.KEYS,
+            QueueTopology.SECTION, QueueTopology.KEYS,
+            MongoSettings.SECTION, MongoSettings.KEYS,
+            RedisSettings.SECTION, RedisSettings.KEYS);
 
     private ConfigLoader() {
     }
@@ -47,6 +88,8 @@ public final class ConfigLoader {
     /**
      * @param file optional JSON file, may be null
      * @param env  the environment, normally {@code System.getenv()}
+     * @throws IllegalArgumentException if the file cannot be read, holds a key that is no option, or a variable's
+     *                                  value does not fit its option
      */
     public static JsonObject load(Path file, Map<String, String> env) {
         JsonObject config = defaults();
@@ -56,14 +99,57 @@ public final class ConfigLoader {
             } catch (IOException e) {
                 throw new IllegalArgumentException("cannot read configuration file " + file + ": " + e.getMessage(), e);
             }
+            try {
+                requireKnownKeys(config);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("configuration file " + file + ": " + e.getMessage(), e);
+            }
         }
         applyEnvironment(config, "", env);
         return config;
     }
 
-    /** @return {@code SEP_} variables that match no option, for a warning at start-up */
-    public static java.util.List<String> unknownEnvironmentKeys(Map<String, String> env) {
-        java.util.Set<String> known = new java.util.HashSet<>();
+    /**
+     * Refuses sections and keys no option reads, at any depth ({@code rabbitmq.topology}, {@code mongo.embedded},
+     * {@code standalone.simulator}): a section accepts the keys {@code defaults.json} gives it and those its options
+     * class lists.
+     *
+     * @throws IllegalArgumentException naming each unknown key by its dotted path, e.g. {@code billing.prefetchh}
+     */
+    public static void requireKnownKeys(JsonObject config) {
+        requireKnownKeys(config, defaults());
+    }
+
+    /** As {@link #requireKnownKeys(JsonObject)}, against other defaults (tests). */
+    static void requireKnownKeys(JsonObject config, JsonObject defaults) {
+        List<String> unknown = new ArrayList<>();
+        collectUnknown(config, defaults, "", unknown);
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException(ConfigKeys.message(unknown));
+        }
+    }
+
+    private static void collectUnknown(JsonObject json, JsonObject defaults, String path, List<String> unknown) {
+        Set<String> known = new HashSet<>(defaults.fieldNames());
+        known.addAll(OPTION_KEYS.getOrDefault(path, Set.of()));
+        for (String key : json.fieldNames()) {
+            String p = path.isEmpty() ? key : path + "." + key;
+            if (!known.contains(key)) {
+                unknown.add(p);
+            } else if (json.getValue(key) instanceof JsonObject nested
+                    && defaults.getValue(key) instanceof JsonObject nestedDefaults) {
+                collectUnknown(nested, nestedDefaults, p, unknown);
+            }
+        }
+        unknown.sort(null);
+    }
+
+    /**
+     * @return {@code SEP_} variables that match no option and are none of the {@link #NON_OPTION_VARIABLES}, for a
+     *         warning at start-up
+     */
+    public static List<String> unknownEnvironmentKeys(Map<String, String> env) {
+        Set<String> known = new HashSet<>(NON_OPTION_VARIABLES);
         collectEnvNames(defaults(), "", known);
         return env.keySet().stream()
                 .filter(k -> k.startsWith(ENV_PREFIX) && !known.contains(k))
@@ -83,7 +169,7 @@ public final class ConfigLoader {
         return sb.toString();
     }
 
-    private static void collectEnvNames(JsonObject json, String path, java.util.Set<String> names) {
+    private static void collectEnvNames(JsonObject json, String path, Set<String> names) {
         for (String key : json.fieldNames()) {
             String p = path.isEmpty() ? key : path + "." + key;
             if (json.getValue(key) instanceof JsonObject nested) {

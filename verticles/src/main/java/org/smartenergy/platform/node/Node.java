@@ -121,10 +121,12 @@ public final class Node {
                                      Clock billingClock) {
         Set<Role> roles;
         try {
+            ConfigLoader.requireKnownKeys(config);
             roles = Role.parse(config.getJsonObject("node").getString("roles"));
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(e);
         }
+        LogIdentity.set(LogIdentity.thisNode(), roles);
         Node node = new Node(vertx, config, roles, registry, billingClock);
         return node.deploy()
                 .map(node)

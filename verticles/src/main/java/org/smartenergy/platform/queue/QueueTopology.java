@@ -3,8 +3,10 @@ package org.smartenergy.platform.queue;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.rabbitmq.RabbitMQClient;
+import org.smartenergy.platform.domain.ConfigKeys;
 
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The broker topology the platform declares itself: a durable direct exchange routing reading batches into a
@@ -20,6 +22,12 @@ import java.util.Objects;
  */
 public record QueueTopology(String exchange, String queue, String routingKey,
                             String deadLetterExchange, String deadLetterQueue, String queueType) {
+
+    /** The config section holding the topology. */
+    public static final String SECTION = "rabbitmq.topology";
+    /** Every key of the section; any other is refused. */
+    public static final Set<String> KEYS = Set.of("exchange", "queue", "routingKey", "deadLetterExchange",
+            "deadLetterQueue", "queueType");
 
     /** The names documented in README. */
     public static final QueueTopology DEFAULTS = new QueueTopology(
@@ -37,9 +45,10 @@ public record QueueTopology(String exchange, String queue, String routingKey,
         }
     }
 
-    /** Reads the {@code rabbitmq.topology} section of the configuration; absent keys take the defaults. */
+    /** Reads the {@code rabbitmq.topology} section of the configuration; absent keys take the defaults, unknown ones are refused. */
     public static QueueTopology fromJson(JsonObject json) {
         JsonObject j = json == null ? new JsonObject() : json;
+        ConfigKeys.requireKnown(SECTION, j.fieldNames(), KEYS);
         return new QueueTopology(
                 j.getString("exchange", DEFAULTS.exchange),
                 j.getString("queue", DEFAULTS.queue),

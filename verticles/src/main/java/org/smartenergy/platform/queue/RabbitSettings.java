@@ -4,8 +4,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.rabbitmq.RabbitMQClient;
 import io.vertx.rabbitmq.RabbitMQOptions;
+import org.smartenergy.platform.domain.ConfigKeys;
 
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * The {@code rabbitmq} section of the configuration: how to reach the broker and the topology to declare.
@@ -19,6 +21,11 @@ import java.util.Objects;
  */
 public record RabbitSettings(String uri, long reconnectIntervalMs, int connectionTimeoutMs, QueueTopology topology) {
 
+    /** The config section holding these settings. */
+    public static final String SECTION = "rabbitmq";
+    /** Every key of the section ({@code topology} is a section of its own, {@link QueueTopology#KEYS}). */
+    public static final Set<String> KEYS = Set.of("uri", "reconnectIntervalMs", "connectionTimeoutMs", "topology");
+
     /** Default broker address. */
     public static final String DEFAULT_URI = "amqp://guest:guest@127.0.0.1:5672";
 
@@ -30,9 +37,10 @@ public record RabbitSettings(String uri, long reconnectIntervalMs, int connectio
         }
     }
 
-    /** Reads the {@code rabbitmq} section; absent keys take their defaults. */
+    /** Reads the {@code rabbitmq} section; absent keys take their defaults, unknown keys are refused. */
     public static RabbitSettings fromJson(JsonObject json) {
         JsonObject j = json == null ? new JsonObject() : json;
+        ConfigKeys.requireKnown(SECTION, j.fieldNames(), KEYS);
         return new RabbitSettings(
                 j.getString("uri", DEFAULT_URI),
                 j.getLong("reconnectIntervalMs", 1000L),

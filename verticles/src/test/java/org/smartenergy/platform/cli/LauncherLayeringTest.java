@@ -21,7 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LauncherLayeringTest {
 
-    private static final Path SOURCES = Path.of("src/main/java/org/smartenergy/platform");
+    /** The product's sources and the tools module's (surefire runs in verticles/). */
+    private static final List<Path> SOURCES = List.of(Path.of("src/main/java/org/smartenergy/platform"),
+            Path.of("../bench/src/main/java/org/smartenergy/platform"));
     private static final Pattern REFERENCE = Pattern.compile("org\\.smartenergy\\.platform\\.([a-z][a-z.]*)\\.[A-Z]");
 
     @Test
@@ -46,16 +48,22 @@ class LauncherLayeringTest {
 
     private static Set<String> referencedPackages(String pkg) throws IOException {
         Set<String> referenced = new TreeSet<>();
-        try (Stream<Path> files = Files.list(SOURCES.resolve(pkg))) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-                List<String> code = Files.readAllLines(file).stream()
-                        .filter(line -> !line.startsWith("package ") && !line.strip().matches("^(\\*|/\\*|//).*"))
-                        .toList();
-                for (String line : code) {
-                    Matcher m = REFERENCE.matcher(line);
-                    while (m.find()) {
-                        referenced.add(m.group(1));
-                    }
+        List<Path> files = new java.util.ArrayList<>();
+        for (Path root : SOURCES) {
+            if (Files.isDirectory(root.resolve(pkg))) {
+                try (Stream<Path> listed = Files.list(root.resolve(pkg))) {
+                    listed.filter(f -> f.toString().endsWith(".java")).forEach(files::add);
+                }
+            }
+        }
+        for (Path file : files) {
+            List<String> code = Files.readAllLines(file).stream()
+                    .filter(line -> !line.startsWith("package ") && !line.strip().matches("^(\\*|/\\*|//).*"))
+                    .toList();
+            for (String line : code) {
+                Matcher m = REFERENCE.matcher(line);
+                while (m.find()) {
+                    referenced.add(m.group(1));
                 }
             }
         }

@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  * (through {@link #main}, so the benchmark needs no launcher; also the hidden subcommand {@code bench-reference}); it prints {@value #READY} followed by its port once it listens, and
  * exits when its standard input closes, so it cannot outlive the benchmark that started it.
  */
-@Command(name = "bench-reference", hidden = true,
+@Command(name = "bench-reference", hidden = true, mixinStandardHelpOptions = true,
         description = "Reference MeterGateway that acks every reading at once (started by bench).")
 public final class ReferenceServer implements Callable<Integer> {
 

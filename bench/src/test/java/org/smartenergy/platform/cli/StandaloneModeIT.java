@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.smartenergy.platform.billing.BillingVerticle;
 import org.smartenergy.platform.billing.MongoSettings;
-import org.smartenergy.platform.bench.LoggerSimulator;
+import org.smartenergy.platform.bench.Simulation;
 import org.smartenergy.platform.node.ConfigLoader;
 import org.smartenergy.proto.v1.MeterGatewayGrpc;
 import org.smartenergy.proto.v1.Reading;
@@ -69,7 +69,7 @@ class StandaloneModeIT {
         try (Standalone standalone = Standalone.start(config(true))) {
             // THEN every simulated reading is received, accepted and stored
             long expected = (long) DEVICES * READINGS_PER_DEVICE;
-            LoggerSimulator.Simulation simulation = standalone.simulation();
+            Simulation simulation = (Simulation) standalone.simulation();
             assertThat(simulation.await(Duration.ofSeconds(60))).as("simulator finished").isTrue();
             waitUntil(() -> standalone.count(BillingVerticle.STORED_METRIC) >= expected, Duration.ofSeconds(30));
             assertThat(simulation.stats().accepted()).isEqualTo(expected);
