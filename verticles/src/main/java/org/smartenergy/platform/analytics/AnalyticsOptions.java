@@ -20,7 +20,8 @@ public record AnalyticsOptions(long refreshIntervalMs, int topN, int silentAfter
     /** The config section holding these options. */
     public static final String SECTION = "analytics";
     /** Every key of the section; any other is refused. */
-    public static final Set<String> KEYS = Set.of("refreshIntervalMs", "topN");
+    public static final Set<String> KEYS = Set.of("refreshIntervalMs", "topN", "silentAfterIntervals",
+            "silenceCheckIntervalMs");
 
     /** Defaults, as in README's configuration table. */
     public static final AnalyticsOptions DEFAULTS = new AnalyticsOptions(15_000, 10, 4, 60_000);
