@@ -132,10 +132,11 @@ public final class GatewayVerticle extends VerticleBase {
         httpServer = vertx.createHttpServer(new HttpServerOptions()
                         .setHost(options.host())
                         .setPort(options.httpPort())
-                        .setHttp2ClearTextEnabled(false))
-                .requestHandler(api.router());
+                        .setHttp2ClearTextEnabled(false));
 
-        return Future.all(grpcServer.listen(), httpServer.listen())
+        // the operator router is ready once its OpenAPI document is compiled
+        return api.router()
+                .compose(router -> Future.all(grpcServer.listen(), httpServer.requestHandler(router).listen()))
                 .onSuccess(v -> {
                     listening = true;
                     LOG.info("gateway listening [host: {}, grpcPort: {}, httpPort: {}]",
