@@ -182,13 +182,14 @@ public final class GatewayVerticle extends VerticleBase {
         grpcServer = vertx.createHttpServer(grpcServerOptions(options))
                 // frame and encoding checks vertx-grpc 5.0.7 lacks, before its deframer (see GrpcEdge)
                 .requestHandler(GrpcEdge.guard(grpc, options.grpcReflection()));
-        httpServer = vertx.createHttpServer(httpServerOptions(options))
-                .requestHandler(api.router());
+        httpServer = vertx.createHttpServer(httpServerOptions(options));
 
-        // a shared authenticator listens for revocations already (the node made it listen)
+        // a shared authenticator listens for revocations already (the node made it listen); the operator router is
+        // ready once its OpenAPI document is compiled
         Future<Void> revocations = ownAuthenticator == null ? Future.succeededFuture()
                 : ownAuthenticator.listen(vertx.eventBus());
-        return revocations.compose(v -> Future.all(grpcServer.listen(), httpServer.listen()))
+        return revocations.compose(v -> api.router())
+                .compose(router -> Future.all(grpcServer.listen(), httpServer.requestHandler(router).listen()))
                 .onSuccess(v -> {
                     listening = true;
                     LOG.info("gateway listening [host: {}, grpcPort: {}, httpPort: {}, tls: {}, grpcReflection: {}]",

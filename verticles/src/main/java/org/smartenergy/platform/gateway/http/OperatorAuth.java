@@ -72,7 +72,8 @@ final class OperatorAuth {
             User user = ctx.get(OPERATOR);
             List<String> held = roles(user);
             if (held.stream().anyMatch(roles::contains)) {
-                ctx.next();
+                // the request may do this: now whether it is well-formed (400 after 401 and 403)
+                OperatorApiContract.validateThenNext(ctx);
             } else {
                 LOG.debug("operator lacks role [subject: {}, needs one of: {}, has: {}]",
                         user == null ? null : user.subject(), roles, held);

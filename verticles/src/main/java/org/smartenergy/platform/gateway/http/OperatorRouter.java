@@ -1,6 +1,8 @@
 package org.smartenergy.platform.gateway.http;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.web.Router;
@@ -23,9 +25,14 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Hostile input is refused before any work: a body over the limit with 413 and {@code Connection: close}; a body
  * that is not JSON, or JSON that is not an object, with 400 and the reason; a body declared with another content
- * type with 415 ({@link JsonBodies}); a path that cannot be percent-decoded with 400 (logged at debug).
+ * type with 415 ({@link JsonBodies}); a path that cannot be percent-decoded with 400 (logged at debug). A request
+ * that passed its route's role check is then validated against the route's operation in the OpenAPI document
+ * ({@link OperatorApiContract}), which is served at {@value #OPENAPI_PATH}.
  */
 public final class OperatorRouter {
+
+    /** Where the OpenAPI document of this API is served (without a token). */
+    public static final String OPENAPI_PATH = "/api/v1/openapi.json";
 
     private final Vertx vertx;
     private final OperatorAuth auth;
@@ -55,14 +62,25 @@ public final class OperatorRouter {
         this.ready = Objects.requireNonNull(ready, "ready");
     }
 
-    /** @return a new router serving the whole API */
-    public Router router() {
+    /**
+     * @return a new router serving the whole API, once its OpenAPI document is loaded and compiled; fails if the
+     *         document is not valid OpenAPI 3.1
+     */
+    public Future<Router> router() {
+        return OperatorApiContract.load(vertx).map(this::router);
+    }
+
+    private Router router(OperatorApiContract contract) {
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> HttpErrors.json(ctx, 200, new JsonObject().put("status", "UP")));
         router.get("/health/ready").handler(ctx -> {
             boolean up = ready.getAsBoolean();
             HttpErrors.json(ctx, up ? 200 : 503, new JsonObject().put("status", up ? "UP" : "DOWN"));
         });
+
+        // the document needs no token: it holds no data, and tools fetch it before they have one
+        router.get(OPENAPI_PATH).handler(ctx -> ctx.response().setStatusCode(200)
+                .putHeader(HttpHeaders.CONTENT_TYPE, HttpErrors.JSON).end(contract.document()));
 
         // the body is read before any asynchronous step, and bounded (tariffs may be bigger than the rest; the
         // general handler below skips a body already read)
@@ -73,6 +91,8 @@ public final class OperatorRouter {
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(JsonBodies.MAX_BODY_BYTES));
         router.route("/api/*").handler(auth::authenticate);
         router.route("/api/*").handler(JsonBodies::requireJsonBody);
+        // each route's role check then validates the request against the operation of the route it guards
+        router.route("/api/*").handler(contract::attach);
         devices.mount(router);
         usage.mount(router);
         analytics.mount(router);
