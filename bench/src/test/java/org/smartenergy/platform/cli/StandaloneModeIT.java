@@ -132,7 +132,8 @@ class StandaloneModeIT {
         MongoClient client = MongoClient.createShared(vertx,
                 MongoSettings.fromJson(mongoSection).toClientConfig(), "standalone-it-" + mongoSection.hashCode());
         try {
-            List<JsonObject> buckets = client.find("usage_hours", new JsonObject().put("deviceId", deviceId))
+            List<JsonObject> buckets = org.smartenergy.platform.storage.StoredHours.find(client, "usage_hours",
+                            new JsonObject().put("deviceId", deviceId))
                     .await(10, TimeUnit.SECONDS);
             return buckets.stream()
                     .map(b -> b.getJsonObject("readings", new JsonObject())

@@ -3,15 +3,19 @@ package org.smartenergy.platform.storage;
 import org.smartenergy.platform.domain.UsageBuckets;
 
 /**
- * The hour-bucket document of collection {@code billing.readingsCollection} (default {@code usage_hours}): the one
- * place its field names are spelled, written by billing's {@code MongoReadingStore} and read by analytics'
- * {@code UsageAnalytics}. No driver types: names and the formats of the composed ones only.
+ * The two documents of a device hour: the hour document of collection {@code billing.readingsCollection} (default
+ * {@code usage_hours}) with the hour's totals, and the readings document of the same {@code _id} in collection
+ * {@link #readingsCollection} ({@code usage_hours_readings}) with the hour's readings. The one place their field
+ * names are spelled, written by billing's {@code MongoReadingStore} and read by analytics' {@code UsageAnalytics}.
+ * No driver types: names and the formats of the composed ones only.
  *
  * <pre>
- * { _id: "meter-1|2026-11-27T09", deviceId: "meter-1", day: "2026-11-27", hour: 9,
- *   hourStart: ISODate("2026-11-27T09:00:00Z"),
- *   readings: { "1764234900000": { e: 250000, s: 42, i: 900 }, ... },
- *   total: 250000, count: 1, quarters: { "36": 250000, ... } }
+ * usage_hours:          { _id: "meter-1|2026-11-27T09", deviceId: "meter-1", day: "2026-11-27", hour: 9,
+ *                         hourStart: ISODate("2026-11-27T09:00:00Z"),
+ *                         total: 250000, count: 1, quarters: { "36": 250000, ... } }
+ * usage_hours_readings: { _id: "meter-1|2026-11-27T09", deviceId: "meter-1",
+ *                         hourStart: ISODate("2026-11-27T09:00:00Z"),
+ *                         readings: { "1764234900000": { e: 250000, s: 42, i: 900 }, ... } }
  * </pre>
  * (readings: keyed by the epoch ms of the interval end, e = usage in mWh, s = seq, i = interval seconds, in that
  * order because {@code $max} compares them field by field; quarters: energy per UTC quarter hour of the day, 00-95,
@@ -43,7 +47,15 @@ public final class UsageBucketSchema {
     /** Map of the UTC quarter hour of the day (two digits, 00-95) to its usage in mWh. */
     public static final String QUARTERS = "quarters";
 
+    /** Suffix of the readings collection's name: {@code <billing.readingsCollection>_readings}. */
+    public static final String READINGS_COLLECTION_SUFFIX = "_readings";
+
     private UsageBucketSchema() {
+    }
+
+    /** @return the collection of the readings documents of the hour collection {@code hours} */
+    public static String readingsCollection(String hours) {
+        return hours + READINGS_COLLECTION_SUFFIX;
     }
 
     /** @return the bucket id of a device and the UTC hour starting at {@code hourStart} (epoch ms) */

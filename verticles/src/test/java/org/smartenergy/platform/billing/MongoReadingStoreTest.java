@@ -43,6 +43,7 @@ class MongoReadingStoreTest {
     private static final Instant DAY = Instant.parse("2026-11-27T00:00:00Z");
 
     private static final String COLLECTION = "usage_hours";
+    private static final String READINGS = "usage_hours_readings";
 
     private static MongoServer server;
     private static String connectionString;
@@ -210,25 +211,33 @@ class MongoReadingStoreTest {
     }
 
     @Test
-    void bucketDocumentHoldsTheReadingUnderItsEpochMilli(VertxTestContext ctx) {
+    void hourDocumentHoldsTheTotalsAndItsReadingsDocumentTheReadingUnderItsEpochMilli(VertxTestContext ctx) {
         // GIVEN one stored reading ending at 01:00, i.e. counted in the 00:00 hour
         Instant end = DAY.plusSeconds(3600);
+        JsonObject id = new JsonObject().put("_id", "meter-d|2026-11-27T00");
         store.store(List.of(new MeterReading("meter-d", end, 42, 7, 900)))
-                // WHEN its bucket document is read directly
-                .compose(r -> mongo.findOne(COLLECTION, new JsonObject().put("_id", "meter-d|2026-11-27T00"), null))
-                .onComplete(ctx.succeeding(doc -> ctx.verify(() -> {
-                    // THEN it follows the documented bucket layout
-                    assertThat(doc.getString("deviceId")).isEqualTo("meter-d");
-                    assertThat(doc.getString("day")).isEqualTo("2026-11-27");
-                    assertThat(doc.getInteger("hour")).isEqualTo(0);
-                    assertThat(doc.getJsonObject("hourStart").getString("$date")).startsWith("2026-11-27T00:00:00");
-                    JsonObject stored = doc.getJsonObject("readings").getJsonObject(Long.toString(end.toEpochMilli()));
+                // WHEN its hour document and its readings document are read directly
+                .compose(r -> Future.all(mongo.findOne(COLLECTION, id, null), mongo.findOne(READINGS, id, null)))
+                .onComplete(ctx.succeeding(both -> ctx.verify(() -> {
+                    // THEN the hour document follows the documented layout: the totals, no readings
+                    JsonObject hour = both.resultAt(0);
+                    assertThat(hour.getString("deviceId")).isEqualTo("meter-d");
+                    assertThat(hour.getString("day")).isEqualTo("2026-11-27");
+                    assertThat(hour.getInteger("hour")).isEqualTo(0);
+                    assertThat(hour.getJsonObject("hourStart").getString("$date")).startsWith("2026-11-27T00:00:00");
+                    assertThat(hour.getJsonObject("quarters").getLong("03")).isEqualTo(42);
+                    assertThat(hour.getLong("total")).isEqualTo(42);
+                    assertThat(hour.getLong("count")).isEqualTo(1);
+                    assertThat(hour.containsKey("readings")).isFalse();
+                    // AND the readings document of the same _id holds the reading under its interval end
+                    JsonObject readings = both.resultAt(1);
+                    assertThat(readings.getString("deviceId")).isEqualTo("meter-d");
+                    assertThat(readings.getJsonObject("hourStart").getString("$date")).startsWith("2026-11-27T00:00:00");
+                    JsonObject stored = readings.getJsonObject("readings").getJsonObject(Long.toString(end.toEpochMilli()));
                     assertThat(stored.getLong("e")).isEqualTo(42);
                     assertThat(stored.getLong("s")).isEqualTo(7);
                     assertThat(stored.getInteger("i")).isEqualTo(900);
-                    assertThat(doc.getJsonObject("quarters").getLong("03")).isEqualTo(42);
-                    assertThat(doc.getLong("total")).isEqualTo(42);
-                    assertThat(doc.getLong("count")).isEqualTo(1);
+                    assertThat(readings.containsKey("total")).isFalse();
                     ctx.completeNow();
                 })));
     }
@@ -296,9 +305,9 @@ class MongoReadingStoreTest {
         batch.forEach(r -> max.put("readings." + r.timestamp().toEpochMilli(),
                 new JsonObject().put("e", r.usageMwh()).put("s", r.seq()).put("i", (long) r.intervalSeconds())));
         JsonObject halfWritten = new JsonObject().put("$max", max).put("$setOnInsert", new JsonObject()
-                .put("deviceId", "meter-c").put("day", "2026-11-27").put("hour", 0)
+                .put("deviceId", "meter-c")
                 .put("hourStart", new JsonObject().put("$date", "2026-11-27T00:00:00Z")));
-        mongo.updateCollectionWithOptions(COLLECTION, new JsonObject().put("_id", "meter-c|2026-11-27T00"),
+        mongo.updateCollectionWithOptions(READINGS, new JsonObject().put("_id", "meter-c|2026-11-27T00"),
                         halfWritten, new io.vertx.ext.mongo.UpdateOptions().setUpsert(true))
                 // WHEN the broker redelivers the batch
                 .compose(r -> store.store(batch))
@@ -423,15 +432,49 @@ class MongoReadingStoreTest {
     }
 
     @Test
+    void redeliveryAfterACrashBetweenALaterBatchsReadingsAndTotalsRaisesTheOlderTotalsToTheReadings(
+            VertxTestContext ctx) {
+        // GIVEN an hour whose first two readings are stored with their totals
+        List<MeterReading> first = List.of(reading("meter-l", DAY.plusSeconds(600), 10, 1),
+                reading("meter-l", DAY.plusSeconds(1200), 20, 2));
+        // AND a writer that merged a second batch's three readings into the hour's readings document and died before
+        // writing the totals (the hour document still holds those of the first batch)
+        List<MeterReading> second = List.of(reading("meter-l", DAY.plusSeconds(1800), 30, 3),
+                reading("meter-l", DAY.plusSeconds(2400), 40, 4), reading("meter-l", DAY.plusSeconds(3000), 50, 5));
+        JsonObject max = new JsonObject();
+        second.forEach(r -> max.put("readings." + r.timestamp().toEpochMilli(),
+                new JsonObject().put("e", r.usageMwh()).put("s", r.seq()).put("i", (long) r.intervalSeconds())));
+        store.store(first)
+                .compose(r -> mongo.updateCollection(READINGS, new JsonObject().put("_id", "meter-l|2026-11-27T00"),
+                        new JsonObject().put("$max", max)))
+                .compose(r -> store.usage("meter-l", DAY, DAY.plusSeconds(86_400), UsageStep.HOUR))
+                .compose(stale -> {
+                    ctx.verify(() -> assertThat(stale).containsExactly(new UsageBucket(DAY, 30, 2)));
+                    // WHEN the broker redelivers the second batch
+                    return store.store(second);
+                })
+                .compose(result -> {
+                    // THEN its readings are duplicates
+                    ctx.verify(() -> assertThat(result).isEqualTo(new StoreResult(0, 3)));
+                    return store.usage("meter-l", DAY, DAY.plusSeconds(86_400), UsageStep.HOUR);
+                })
+                .onComplete(ctx.succeeding(hours -> ctx.verify(() -> {
+                    // AND the hour's totals now equal all five readings: 10 + 20 + 30 + 40 + 50
+                    assertThat(hours).containsExactly(new UsageBucket(DAY, 150, 5));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     void redeliveryToTheBulkPathAfterACrashBeforeTheTotalsRepairsThem(VertxTestContext ctx) {
         // GIVEN a writer that merged one reading into its bucket and died before writing the totals
         MeterReading r = reading("meter-s", DAY.plusSeconds(900), 321, 1);
         JsonObject halfWritten = new JsonObject()
                 .put("$max", new JsonObject().put("readings." + r.timestamp().toEpochMilli(),
                         new JsonObject().put("e", 321L).put("s", 1L).put("i", 900L)))
-                .put("$setOnInsert", new JsonObject().put("deviceId", "meter-s").put("day", "2026-11-27")
-                        .put("hour", 0).put("hourStart", new JsonObject().put("$date", "2026-11-27T00:00:00Z")));
-        mongo.updateCollectionWithOptions(COLLECTION, new JsonObject().put("_id", "meter-s|2026-11-27T00"),
+                .put("$setOnInsert", new JsonObject().put("deviceId", "meter-s")
+                        .put("hourStart", new JsonObject().put("$date", "2026-11-27T00:00:00Z")));
+        mongo.updateCollectionWithOptions(READINGS, new JsonObject().put("_id", "meter-s|2026-11-27T00"),
                         halfWritten, new io.vertx.ext.mongo.UpdateOptions().setUpsert(true))
                 // WHEN the one-reading batch is redelivered
                 .compose(v -> store.store(List.of(r)))

@@ -221,10 +221,11 @@ final class NodeProcesses implements AutoCloseable {
         return sum;
     }
 
-    /** Every day bucket of the device in MongoDB. */
+    /** Every hour of the device in MongoDB: its hour document with the readings of its readings document. */
     List<JsonObject> buckets(String deviceId) {
         try {
-            return mongo.find("usage_hours", new JsonObject().put("deviceId", deviceId)).await(10, TimeUnit.SECONDS);
+            return org.smartenergy.platform.storage.StoredHours.find(mongo, "usage_hours",
+                    new JsonObject().put("deviceId", deviceId)).await(10, TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new AssertionError("MongoDB did not answer in 10 s", e);
         }

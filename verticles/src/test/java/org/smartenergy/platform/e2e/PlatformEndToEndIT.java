@@ -289,7 +289,7 @@ class PlatformEndToEndIT {
 
     private List<JsonObject> documents(String deviceIdPrefix) {
         String collection = platform.config.getJsonObject("billing").getString("readingsCollection");
-        return mongo.find(collection, new JsonObject().put("deviceId",
+        return org.smartenergy.platform.storage.StoredHours.find(mongo, collection, new JsonObject().put("deviceId",
                 new JsonObject().put("$regex", "^" + java.util.regex.Pattern.quote(deviceIdPrefix)))).await();
     }
 }

@@ -184,7 +184,8 @@ class StandaloneCrashProcessIT {
     }
 
     private static List<JsonObject> buckets(MongoClient mongo) throws TimeoutException {
-        return mongo.find("usage_hours", new JsonObject().put("deviceId", DEVICE)).await(30, TimeUnit.SECONDS);
+        return org.smartenergy.platform.storage.StoredHours.find(mongo, "usage_hours",
+                new JsonObject().put("deviceId", DEVICE)).await(30, TimeUnit.SECONDS);
     }
 
     private String adminToken() {

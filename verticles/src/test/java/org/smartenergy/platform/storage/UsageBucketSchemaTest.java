@@ -27,6 +27,12 @@ class UsageBucketSchemaTest {
     }
 
     @Test
+    void readingsLiveInTheHourCollectionsNameWithSuffixReadings() {
+        // GIVEN the default hour collection WHEN its readings collection is named THEN it is <name>_readings
+        assertThat(UsageBucketSchema.readingsCollection("usage_hours")).isEqualTo("usage_hours_readings");
+    }
+
+    @Test
     void twoDigitsPadsOnlySingleDigits() {
         assertThat(UsageBucketSchema.twoDigits(0)).isEqualTo("00");
         assertThat(UsageBucketSchema.twoDigits(9)).isEqualTo("09");
