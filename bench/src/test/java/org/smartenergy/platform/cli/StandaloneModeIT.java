@@ -132,7 +132,9 @@ class StandaloneModeIT {
         MongoClient client = MongoClient.createShared(vertx,
                 MongoSettings.fromJson(mongoSection).toClientConfig(), "standalone-it-" + mongoSection.hashCode());
         try {
-            List<JsonObject> buckets = org.smartenergy.platform.storage.StoredHours.find(client, "usage_hours",
+            // the readings of a device hour live in the hour collection's readings documents (UsageBucketSchema)
+            List<JsonObject> buckets = client.find(
+                            org.smartenergy.platform.storage.UsageBucketSchema.readingsCollection("usage_hours"),
                             new JsonObject().put("deviceId", deviceId))
                     .await(10, TimeUnit.SECONDS);
             return buckets.stream()

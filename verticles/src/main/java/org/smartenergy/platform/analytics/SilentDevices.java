@@ -5,6 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
+import org.smartenergy.platform.storage.MongoSupport;
 import org.smartenergy.platform.storage.UsageBucketSchema;
 
 import java.time.Instant;
@@ -13,7 +14,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.smartenergy.platform.storage.UsageBucketSchema.DAY;
+import static org.smartenergy.platform.storage.UsageBucketSchema.HOUR_START;
 import static org.smartenergy.platform.storage.UsageBucketSchema.DEVICE_ID;
 import static org.smartenergy.platform.storage.UsageBucketSchema.READINGS;
 import static org.smartenergy.platform.storage.UsageBucketSchema.READING_INTERVAL;
@@ -25,7 +26,7 @@ import static org.smartenergy.platform.storage.UsageBucketSchema.ref;
  * {@code silentAfterIntervals} of its own interval ago. Each reading gives a deadline, its end plus that many
  * intervals; a device is silent once its latest deadline has passed, so a 15-minute meter counts as silent after an
  * hour (at 4 intervals) and a daily one after four days, without per-device configuration. One aggregation inside
- * MongoDB over the two days' buckets (index {@code day}); the answer is two numbers, whatever the fleet size.
+ * MongoDB over the readings documents of the two days (index {@code {deviceId, hourStart}} of the readings collection); the answer is two numbers, whatever the fleet size.
  * A device silent since before yesterday has no bucket in those days any more and is no longer counted.
  */
 public final class SilentDevices {
@@ -39,9 +40,13 @@ public final class SilentDevices {
     private final MongoClient mongo;
     private final String collection;
 
-    public SilentDevices(MongoClient mongo, String collection) {
+    /**
+     * @param hours the hour collection ({@code billing.readingsCollection}); the readings are read from its readings
+     *              documents ({@link UsageBucketSchema#readingsCollection})
+     */
+    public SilentDevices(MongoClient mongo, String hours) {
         this.mongo = mongo;
-        this.collection = collection;
+        this.collection = UsageBucketSchema.readingsCollection(hours);
     }
 
     /**
@@ -61,8 +66,8 @@ public final class SilentDevices {
                         .add(new JsonObject().put("$multiply", new JsonArray()
                                 .add("$$r.v." + READING_INTERVAL).add(graceMsPerIntervalSecond)))))));
         JsonArray pipeline = new JsonArray()
-                .add(new JsonObject().put("$match", new JsonObject().put(DAY, new JsonObject().put("$in",
-                        new JsonArray().add(today.minusDays(1).toString()).add(today.toString())))))
+                .add(new JsonObject().put("$match", new JsonObject().put(HOUR_START, new JsonObject().put("$gte",
+                        MongoSupport.date(today.minusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant())))))
                 .add(new JsonObject().put("$project", new JsonObject().put(DEVICE_ID, 1).put("deadline", deadline)))
                 .add(new JsonObject().put("$group", new JsonObject()
                         .put("_id", ref(DEVICE_ID))
