@@ -254,7 +254,7 @@ class DeviceLifecycleApiTest {
         String request = "POST /api/v1/devices:import HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + admin
                 + "\r\nContent-Type: application/x-ndjson\r\nContent-Length: " + (4L * 1024 * 1024 + 1) + "\r\n\r\n";
         String answer;
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.httpPort())) {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", gateway.verticle.httpPort())) {
             socket.setSoTimeout(20_000);
             socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();

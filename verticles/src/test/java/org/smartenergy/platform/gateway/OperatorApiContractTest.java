@@ -112,7 +112,7 @@ class OperatorApiContractTest {
     void everyRouteIsDocumentedAndEveryDocumentedOperationIsRouted(Vertx vertx) throws Exception {
         // GIVEN the router the gateway serves (with tariffs and bills) and the document
         Router router = await(new OperatorRouter(vertx, OperatorTokens.provider(vertx, GatewayHarness.SECRET,
-                options.jwtIssuer()), devices, store, ports, ports, () -> true).router());
+                options.jwtIssuer()), devices, (deviceId, change) -> { }, store, ports, ports, () -> true).router());
         OperatorApiContract contract = await(OperatorApiContract.load(vertx));
 
         // WHEN the operations of every route are listed
@@ -165,7 +165,9 @@ class OperatorApiContractTest {
         OutputUnit result = await(version.getRepository(vertx, "app://")
                 .compose(repository -> version.validateContract(vertx, repository, served)));
         assertThat(result.getValid()).as(String.valueOf(result.getErrors())).isTrue();
-        OpenAPIContract contract = await(OpenAPIContract.from(vertx, served));
+        // (vertx-openapi 5.0.7 refuses request media types it cannot validate, such as the import's CSV and JSON
+        // lines: the gateway loads the document without them and leaves those bodies to the handler)
+        OpenAPIContract contract = await(OpenAPIContract.from(vertx, OperatorApiContract.loadableView(served)));
         assertThat(contract.operations()).hasSize(await(OperatorApiContract.load(vertx)).operationKeys().size());
     }
 

@@ -221,7 +221,7 @@ public final class OperatorApiContract {
     // ---------------------------------------------------------------- compiling
 
     /** The document as vertx-openapi can load it: request and response media types it does not know are left out. */
-    static JsonObject loadableView(JsonObject document) {
+    public static JsonObject loadableView(JsonObject document) {
         JsonObject view = document.copy();
         dropUnsupportedMediaTypes(view);
         JsonObject paths = view.getJsonObject("paths", new JsonObject());
