@@ -1,7 +1,9 @@
 package org.smartenergy.platform.gateway.http;
 
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -17,9 +19,13 @@ import org.slf4j.LoggerFactory;
  * {@link ErrorMapping} assigns (an invalid tariff adds {@code "problems": [...]}, every problem at once).
  *
  * <p>A 413 answer carries {@code Connection: close} and closes the connection once it is out, since the rest of
- * the body was never read.
+ * the body was never read; what the client still sends is read and dropped for at most {@link #DRAIN_MS} first, so
+ * that a client still uploading reads the answer rather than a connection reset.
  */
 final class HttpErrors {
+
+    /** How long a refused body is still read (and dropped) before its connection is closed. */
+    static final long DRAIN_MS = 1_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpErrors.class);
     static final String JSON = "application/json";
@@ -97,9 +103,36 @@ final class HttpErrors {
             // the rest of the body was not read: the connection cannot carry another request, close it once the
             // answer is out
             ctx.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
-            ctx.response().end(body.encode()).onComplete(ar -> ctx.request().connection().close());
+            ctx.response().end(body.encode()).onComplete(ar -> drainThenClose(ctx));
             return;
         }
         ctx.response().end(body.encode());
+    }
+
+    /**
+     * Closes the connection of a refused body, after reading and dropping what the client still sends for at most
+     * {@link #DRAIN_MS}: closing a socket with unread data makes the kernel answer with a reset, and a client still
+     * uploading (most clients send the whole body before they read) would then see a reset instead of the 413.
+     * A client that sends nothing more is closed on at the end of that time.
+     */
+    private static void drainThenClose(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        HttpConnection connection = request.connection();
+        if (request.isEnded()) {
+            connection.close();
+            return;
+        }
+        long timer = ctx.vertx().setTimer(DRAIN_MS, id -> connection.close());
+        try {
+            request.handler(dropped -> { })
+                    .endHandler(v -> {
+                        ctx.vertx().cancelTimer(timer);
+                        connection.close();
+                    });
+            request.resume();
+        } catch (IllegalStateException alreadyRead) {
+            ctx.vertx().cancelTimer(timer);
+            connection.close();
+        }
     }
 }
