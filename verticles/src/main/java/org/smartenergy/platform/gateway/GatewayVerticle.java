@@ -18,7 +18,6 @@ import io.vertx.grpc.server.GrpcServerOptions;
 import io.vertx.grpc.server.Service;
 import org.smartenergy.proto.v1.BillingServiceGrpcService;
 import org.smartenergy.proto.v1.MeterGatewayGrpcService;
-import org.smartenergy.platform.gateway.http.OperatorRouter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +63,7 @@ public final class GatewayVerticle extends VerticleBase {
     private final MeterRegistry metrics;
     private final DeviceAuthenticator sharedAuthenticator;
     private final Supplier<Future<Boolean>> readiness;
+    private final OperatorHttp operatorHttp;
 
     private IngestionClient ingestion;
     /** The authenticator this instance built (and listens for revocations with), null when one was passed in. */
@@ -74,14 +74,15 @@ public final class GatewayVerticle extends VerticleBase {
     private volatile boolean listening;
 
     /**
+     * @param http    the operator HTTP API to serve ({@code OperatorRouter::serve} of gateway/http)
      * @param options the validated options ({@link GatewayOptions#fromJson})
      * @param devices the device registry (its {@code init()} is the launcher's business)
      * @param usage   where usage queries are answered
      * @param metrics where the gateway's meters are registered
      */
-    public GatewayVerticle(GatewayOptions options, DeviceAdmin devices, UsageQueries usage,
+    public GatewayVerticle(OperatorHttp http, GatewayOptions options, DeviceAdmin devices, UsageQueries usage,
                            MeterRegistry metrics) {
-        this(options, devices, usage, null, null, metrics);
+        this(http, options, devices, usage, null, null, metrics);
     }
 
     /**
@@ -90,27 +91,29 @@ public final class GatewayVerticle extends VerticleBase {
      * @param tariffs tariffs and supplies ({@code /api/v1/tariffs}, {@code /api/v1/devices/{id}/tariff}); the
      *                operator API serves tariffs and bills only when both ports are given
      */
-    public GatewayVerticle(GatewayOptions options, DeviceAdmin devices, UsageQueries usage, BillQueries bills,
-                           TariffAdmin tariffs, MeterRegistry metrics) {
-        this(options, devices, null, usage, bills, tariffs, metrics);
+    public GatewayVerticle(OperatorHttp http, GatewayOptions options, DeviceAdmin devices, UsageQueries usage,
+                           BillQueries bills, TariffAdmin tariffs, MeterRegistry metrics) {
+        this(http, options, devices, null, usage, bills, tariffs, metrics);
     }
 
     /**
      * @param authenticator the token cache shared by every instance of the node; null: this instance builds its own
      *                      from {@code options} and {@code devices}
      */
-    public GatewayVerticle(GatewayOptions options, DeviceAdmin devices, DeviceAuthenticator authenticator,
-                           UsageQueries usage, BillQueries bills, TariffAdmin tariffs, MeterRegistry metrics) {
-        this(options, devices, authenticator, usage, bills, tariffs, metrics, null);
+    public GatewayVerticle(OperatorHttp http, GatewayOptions options, DeviceAdmin devices,
+                           DeviceAuthenticator authenticator, UsageQueries usage, BillQueries bills,
+                           TariffAdmin tariffs, MeterRegistry metrics) {
+        this(http, options, devices, authenticator, usage, bills, tariffs, metrics, null);
     }
 
     /**
      * @param readiness whether the node may take traffic (the node's {@code /health/ready}), which
      *                  {@code grpc.health.v1.Health} reports; null: ready while this gateway listens
      */
-    public GatewayVerticle(GatewayOptions options, DeviceAdmin devices, DeviceAuthenticator authenticator,
-                           UsageQueries usage, BillQueries bills, TariffAdmin tariffs, MeterRegistry metrics,
-                           Supplier<Future<Boolean>> readiness) {
+    public GatewayVerticle(OperatorHttp http, GatewayOptions options, DeviceAdmin devices,
+                           DeviceAuthenticator authenticator, UsageQueries usage, BillQueries bills,
+                           TariffAdmin tariffs, MeterRegistry metrics, Supplier<Future<Boolean>> readiness) {
+        this.operatorHttp = http;
         this.readiness = readiness;
         this.sharedAuthenticator = authenticator;
         this.options = options;
@@ -126,6 +129,9 @@ public final class GatewayVerticle extends VerticleBase {
         List<String> missing = new ArrayList<>();
         if (options == null) {
             missing.add("options");
+        }
+        if (operatorHttp == null) {
+            missing.add("operator HTTP API");
         }
         if (devices == null) {
             missing.add("device registry");
@@ -175,7 +181,7 @@ public final class GatewayVerticle extends VerticleBase {
         }
 
         JWTAuth jwt = OperatorTokens.provider(vertx, options.jwtSecret(), options.jwtIssuer());
-        OperatorRouter api = new OperatorRouter(vertx, jwt, devices,
+        OperatorHttp.Wiring api = new OperatorHttp.Wiring(vertx, jwt, devices,
                 (deviceId, change) -> DeviceRevocations.revoke(tokens, vertx.eventBus(), deviceId, change),
                 usage, bills, tariffs, () -> listening);
 
@@ -188,7 +194,7 @@ public final class GatewayVerticle extends VerticleBase {
         // ready once its OpenAPI document is compiled
         Future<Void> revocations = ownAuthenticator == null ? Future.succeededFuture()
                 : ownAuthenticator.listen(vertx.eventBus());
-        return revocations.compose(v -> api.router())
+        return revocations.compose(v -> operatorHttp.handler(api))
                 .compose(router -> Future.all(grpcServer.listen(), httpServer.requestHandler(router).listen()))
                 .onSuccess(v -> {
                     listening = true;

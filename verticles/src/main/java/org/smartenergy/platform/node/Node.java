@@ -1,5 +1,6 @@
 package org.smartenergy.platform.node;
 
+import org.smartenergy.platform.gateway.http.OperatorRouter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -208,7 +209,8 @@ public final class Node {
             BillPorts ports = billService == null ? null : new BillPorts(billService);
             chain = chain.compose(v -> tokens.listen(vertx.eventBus())).compose(v -> deploy("gateway", () -> {
                 // grpc.health.v1.Health on the gRPC port reports the node's readiness (/health/ready)
-                GatewayVerticle verticle = new GatewayVerticle(gateway, d, tokens, s, ports, ports, metrics,
+                GatewayVerticle verticle = new GatewayVerticle(OperatorRouter::serve,
+                        gateway, d, tokens, s, ports, ports, metrics,
                         health::isReady);
                 gateways.add(verticle);
                 return verticle;

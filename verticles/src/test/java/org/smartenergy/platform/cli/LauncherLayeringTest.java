@@ -16,8 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The launcher layering of issue 9: {@code cli} assembles the command tree from {@code node} (the product) and
- * {@code bench} (the tools); {@code node} knows neither, {@code bench} does not know the launcher. Read from the
- * sources, comments left out, so a javadoc mention is not a dependency.
+ * {@code bench} (the tools); {@code node} knows neither, {@code bench} does not know the launcher; and no package
+ * cycle anywhere. Read from the sources, comments left out, so a javadoc mention is not a dependency.
  */
 class LauncherLayeringTest {
 
@@ -46,12 +46,43 @@ class LauncherLayeringTest {
         assertThat(referencedPackages("cli")).contains("node", "bench");
     }
 
+    @Test
+    void noPackageCycleAnywhere() throws IOException {
+        // GIVEN every platform package of both modules (a.b for folder a/b) and the packages each one references
+        java.util.Map<String, Set<String>> graph = new java.util.TreeMap<>();
+        for (Path root : SOURCES) {
+            try (Stream<Path> dirs = Files.walk(root)) {
+                for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                    String pkg = root.relativize(dir).toString().replace('/', '.');
+                    if (!pkg.isEmpty()) {
+                        graph.computeIfAbsent(pkg, k -> new TreeSet<>()).addAll(referencedPackages(pkg));
+                    }
+                }
+            }
+        }
+        assertThat(graph).containsKeys("gateway", "gateway.http", "node", "cli", "bench");
+        // WHEN each package's transitive references are followed
+        // THEN none leads back to the package itself
+        for (String pkg : graph.keySet()) {
+            Set<String> seen = new TreeSet<>();
+            java.util.Deque<String> todo = new java.util.ArrayDeque<>(graph.get(pkg));
+            while (!todo.isEmpty()) {
+                String next = todo.pop();
+                if (seen.add(next)) {
+                    todo.addAll(graph.getOrDefault(next, Set.of()));
+                }
+            }
+            assertThat(seen).as("packages reachable from %s", pkg).doesNotContain(pkg);
+        }
+    }
+
     private static Set<String> referencedPackages(String pkg) throws IOException {
         Set<String> referenced = new TreeSet<>();
         List<Path> files = new java.util.ArrayList<>();
         for (Path root : SOURCES) {
-            if (Files.isDirectory(root.resolve(pkg))) {
-                try (Stream<Path> listed = Files.list(root.resolve(pkg))) {
+            Path dir = root.resolve(pkg.replace('.', '/'));
+            if (Files.isDirectory(dir)) {
+                try (Stream<Path> listed = Files.list(dir)) {
                     listed.filter(f -> f.toString().endsWith(".java")).forEach(files::add);
                 }
             }

@@ -1,5 +1,6 @@
 package org.smartenergy.platform.gateway;
 
+import org.smartenergy.platform.gateway.http.OperatorRouter;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.grpc.ManagedChannel;
@@ -65,7 +66,8 @@ final class GatewayHarness implements AutoCloseable {
         await(registry.create(OTHER_DEVICE, "garage meter", DeviceTokens.hash(otherToken)));
         ingestion = new FakeIngestion(vertx);
         await(ingestion.register());
-        verticle = new GatewayVerticle(options, registry, null, store, bills, null, meters, readiness);
+        verticle = new GatewayVerticle(OperatorRouter::serve,
+                options, registry, null, store, bills, null, meters, readiness);
         await(vertx.deployVerticle(verticle));
         registry.resetCounts();
     }

@@ -1,5 +1,6 @@
 package org.smartenergy.platform.gateway;
 
+import org.smartenergy.platform.gateway.http.OperatorRouter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -176,7 +177,8 @@ class GatewayOptionsTest {
 
     @Test
     void verticleRefusesToStartWithoutCollaborators(Vertx vertx, VertxTestContext testContext) {
-        GatewayVerticle verticle = new GatewayVerticle(GatewayOptions.withSecret(SECRET).withPorts(0, 0),
+        GatewayVerticle verticle = new GatewayVerticle(OperatorRouter::serve,
+                GatewayOptions.withSecret(SECRET).withPorts(0, 0),
                 null, new InMemoryReadingStore(), new SimpleMeterRegistry());
         vertx.deployVerticle(verticle).onComplete(testContext.failing(t -> testContext.verify(() -> {
             assertThat(t).hasMessageContaining("device registry");

@@ -1,5 +1,6 @@
 package org.smartenergy.platform.gateway;
 
+import org.smartenergy.platform.gateway.http.OperatorRouter;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -196,7 +197,7 @@ class GatewayTlsTest {
 
         MongoClient unused = MongoClient.create(vertx, new JsonObject()
                 .put("connection_string", "mongodb://127.0.0.1:1").put("db_name", "never-used"));
-        GatewayVerticle verticle = new GatewayVerticle(options, new MongoDeviceRegistry(unused),
+        GatewayVerticle verticle = new GatewayVerticle(OperatorRouter::serve, options, new MongoDeviceRegistry(unused),
                 new InMemoryReadingStore(), new SimpleMeterRegistry());
 
         // WHEN the gateway starts THEN it fails naming the file and what is wrong with it (no plain-text fallback)

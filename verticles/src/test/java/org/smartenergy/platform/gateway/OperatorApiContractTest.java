@@ -86,7 +86,8 @@ class OperatorApiContractTest {
         await(devices.init().compose(v -> store.init()).compose(v -> tariffs.init()).compose(v -> bills.init()));
         ports = new BillPorts(new BillService(tariffs, bills, store, null, Clock.systemUTC(), Duration.ofHours(48)));
         options = GatewayOptions.withSecret(GatewayHarness.SECRET).withPorts(0, 0);
-        gateway = new GatewayVerticle(options, devices, store, ports, ports, new SimpleMeterRegistry());
+        gateway = new GatewayVerticle(OperatorRouter::serve,
+                options, devices, store, ports, ports, new SimpleMeterRegistry());
         await(vertx.deployVerticle(gateway));
         admin = OperatorTokens.mint(vertx, GatewayHarness.SECRET, options.jwtIssuer(), "test-admin",
                 List.of(OperatorTokens.ADMIN), Duration.ofMinutes(5));

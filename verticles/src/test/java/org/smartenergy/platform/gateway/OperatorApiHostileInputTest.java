@@ -1,5 +1,6 @@
 package org.smartenergy.platform.gateway;
 
+import org.smartenergy.platform.gateway.http.OperatorRouter;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -73,7 +74,8 @@ class OperatorApiHostileInputTest {
         BillService billing = new BillService(tariffs, bills, store, null, Clock.systemUTC(), Duration.ofHours(48));
         GatewayOptions options = GatewayOptions.withSecret(GatewayHarness.SECRET).withPorts(0, 0);
         BillPorts ports = new BillPorts(billing);
-        gateway = new GatewayVerticle(options, devices, store, ports, ports, new SimpleMeterRegistry());
+        gateway = new GatewayVerticle(OperatorRouter::serve,
+                options, devices, store, ports, ports, new SimpleMeterRegistry());
         await(vertx.deployVerticle(gateway));
         net = vertx.createNetClient();
         admin = OperatorTokens.mint(vertx, GatewayHarness.SECRET, options.jwtIssuer(), "test-admin",

@@ -1,5 +1,6 @@
 package org.smartenergy.platform.node;
 
+import org.smartenergy.platform.gateway.http.OperatorRouter;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
@@ -74,7 +75,7 @@ class NodeGrpcHealthTest {
         mongo = MongoClient.create(vertx, new JsonObject()
                 .put("connection_string", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500")
                 .put("db_name", "grpc-health-test"));
-        GatewayVerticle gateway = new GatewayVerticle(
+        GatewayVerticle gateway = new GatewayVerticle(OperatorRouter::serve,
                 GatewayOptions.withSecret("grpc-health-test-secret-0123456789abcdef").withPorts(0, 0)
                         .withTls(GatewayOptions.Tls.NONE),
                 new MongoDeviceRegistry(mongo), null, new MongoReadingStore(mongo, "usage_hours"), null, null,

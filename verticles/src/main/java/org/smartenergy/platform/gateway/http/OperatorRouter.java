@@ -1,14 +1,17 @@
 package org.smartenergy.platform.gateway.http;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.smartenergy.platform.gateway.BillQueries;
 import org.smartenergy.platform.gateway.DeviceAdmin;
+import org.smartenergy.platform.gateway.OperatorHttp;
 import org.smartenergy.platform.gateway.TariffAdmin;
 import org.smartenergy.platform.gateway.UsageQueries;
 
@@ -60,6 +63,16 @@ public final class OperatorRouter {
         this.bills = bills;
         this.tariffs = tariffs;
         this.ready = Objects.requireNonNull(ready, "ready");
+    }
+
+    /**
+     * The gateway's {@link OperatorHttp} port: the router of one gateway instance.
+     *
+     * @return the router as the HTTP server's request handler, once its OpenAPI document is compiled
+     */
+    public static Future<Handler<HttpServerRequest>> serve(OperatorHttp.Wiring w) {
+        return new OperatorRouter(w.vertx(), w.jwt(), w.devices(), w.revoke(), w.usage(), w.bills(), w.tariffs(),
+                w.listening()).router().map(router -> (Handler<HttpServerRequest>) router);
     }
 
     /**
