@@ -233,14 +233,14 @@ public final class GatewayVerticle extends VerticleBase {
     /** gRPC server: plain HTTP/2 (h2c), or TLS with ALPN h2 only and the configured client-certificate check. */
     static HttpServerOptions grpcServerOptions(GatewayOptions options) {
         HttpServerOptions server = new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort());
-        GatewayOptions.Tls tls = options.tls();
+        GatewayTls tls = options.tls();
         if (tls.enabled()) {
             // gRPC clients negotiate h2 by ALPN; without it grpc-java refuses the connection
             server.setSsl(true).setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_2))
                     .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()));
-            if (tls.clientAuth() != GatewayOptions.ClientAuth.NONE) {
+            if (tls.clientAuth() != GatewayTls.ClientAuth.NONE) {
                 server.setTrustOptions(new PemTrustOptions().addCertPath(tls.clientCaPath()))
-                        .setClientAuth(tls.clientAuth() == GatewayOptions.ClientAuth.REQUIRED
+                        .setClientAuth(tls.clientAuth() == GatewayTls.ClientAuth.REQUIRED
                                 ? ClientAuth.REQUIRED : ClientAuth.REQUEST);
             }
         }
@@ -255,7 +255,7 @@ public final class GatewayVerticle extends VerticleBase {
     static HttpServerOptions httpServerOptions(GatewayOptions options) {
         HttpServerOptions server = new HttpServerOptions().setHost(options.host()).setPort(options.httpPort())
                 .setHttp2ClearTextEnabled(false);
-        GatewayOptions.Tls tls = options.tls();
+        GatewayTls tls = options.tls();
         if (tls.enabled()) {
             server.setSsl(true).setUseAlpn(true).setAlpnVersions(List.of(HttpVersion.HTTP_1_1))
                     .setKeyCertOptions(new PemKeyCertOptions().setCertPath(tls.certPath()).setKeyPath(tls.keyPath()));

@@ -95,7 +95,7 @@ class GatewayOptionsTest {
     void withoutTlsKeysBothServersArePlainTextAndReflectionIsOn() {
         GatewayOptions options = GatewayOptions.withSecret(SECRET);
         assertThat(options.tls().enabled()).isFalse();
-        assertThat(options.tls().clientAuth()).isEqualTo(GatewayOptions.ClientAuth.NONE);
+        assertThat(options.tls().clientAuth()).isEqualTo(GatewayTls.ClientAuth.NONE);
         assertThat(options.grpcReflection()).isTrue();
         assertThat(GatewayVerticle.grpcServerOptions(options).isSsl()).isFalse();
         assertThat(GatewayVerticle.httpServerOptions(options).isSsl()).isFalse();
@@ -122,7 +122,7 @@ class GatewayOptionsTest {
                         .put("clientCaPath", ca.toString()).put("clientAuth", "Required")));
         assertThat(options.grpcReflection()).isFalse();
         assertThat(options.tls().enabled()).isTrue();
-        assertThat(options.tls().clientAuth()).isEqualTo(GatewayOptions.ClientAuth.REQUIRED);
+        assertThat(options.tls().clientAuth()).isEqualTo(GatewayTls.ClientAuth.REQUIRED);
 
         var grpc = GatewayVerticle.grpcServerOptions(options);
         assertThat(grpc.isSsl()).isTrue();

@@ -84,7 +84,7 @@ class GatewayTlsTest {
     @Test
     void aClientTrustingTheCaSendsAReadingOverTls(Vertx vertx) throws Exception {
         // GIVEN a gateway with a server certificate signed by the test CA
-        gateway = GatewayHarness.start(vertx, tlsOptions(GatewayOptions.Tls.server(certs.serverCert.toString(),
+        gateway = GatewayHarness.start(vertx, tlsOptions(GatewayTls.server(certs.serverCert.toString(),
                 certs.serverKey.toString())));
 
         // WHEN a grpc-java client that trusts the CA (and checks the host name) sends a reading
@@ -98,7 +98,7 @@ class GatewayTlsTest {
     @Test
     void aPlaintextClientGetsNoCallThroughTheTlsPort(Vertx vertx) throws Exception {
         // GIVEN a TLS gateway
-        gateway = GatewayHarness.start(vertx, tlsOptions(GatewayOptions.Tls.server(certs.serverCert.toString(),
+        gateway = GatewayHarness.start(vertx, tlsOptions(GatewayTls.server(certs.serverCert.toString(),
                 certs.serverKey.toString())));
         ManagedChannel plain = NettyChannelBuilder.forAddress("127.0.0.1", gateway.verticle.grpcPort())
                 .usePlaintext().build();
@@ -115,8 +115,8 @@ class GatewayTlsTest {
     void withClientAuthRequiredOnlyAClientCertificateSignedByTheConfiguredCaGetsThrough(Vertx vertx)
             throws Exception {
         // GIVEN a gateway requiring client certificates signed by the test CA
-        gateway = GatewayHarness.start(vertx, tlsOptions(new GatewayOptions.Tls(certs.serverCert.toString(),
-                certs.serverKey.toString(), certs.caCert.toString(), GatewayOptions.ClientAuth.REQUIRED)));
+        gateway = GatewayHarness.start(vertx, tlsOptions(new GatewayTls(certs.serverCert.toString(),
+                certs.serverKey.toString(), certs.caCert.toString(), GatewayTls.ClientAuth.REQUIRED)));
 
         // WHEN a client presents no certificate THEN the handshake fails: UNAVAILABLE
         assertThatThrownBy(() -> stub(tlsChannel(null, null)).sendReading(reading(1)))
@@ -137,8 +137,8 @@ class GatewayTlsTest {
     @Test
     void withClientAuthRequestedAClientWithoutCertificateStillGetsThrough(Vertx vertx) throws Exception {
         // GIVEN a gateway that asks for, but does not require, a client certificate
-        gateway = GatewayHarness.start(vertx, tlsOptions(new GatewayOptions.Tls(certs.serverCert.toString(),
-                certs.serverKey.toString(), certs.caCert.toString(), GatewayOptions.ClientAuth.REQUEST)));
+        gateway = GatewayHarness.start(vertx, tlsOptions(new GatewayTls(certs.serverCert.toString(),
+                certs.serverKey.toString(), certs.caCert.toString(), GatewayTls.ClientAuth.REQUEST)));
 
         // WHEN clients with and without a certificate send a reading THEN both are acknowledged
         assertThat(stub(tlsChannel(null, null)).sendReading(reading(1)).getSeq()).isEqualTo(1);
@@ -149,7 +149,7 @@ class GatewayTlsTest {
     @Test
     void theOperatorApiAnswersOverHttpsAndNotOverPlainHttp(Vertx vertx) throws Exception {
         // GIVEN a TLS gateway
-        gateway = GatewayHarness.start(vertx, tlsOptions(GatewayOptions.Tls.server(certs.serverCert.toString(),
+        gateway = GatewayHarness.start(vertx, tlsOptions(GatewayTls.server(certs.serverCert.toString(),
                 certs.serverKey.toString())));
         int port = gateway.verticle.httpPort();
         String operator = gateway.operatorToken(OperatorTokens.VIEWER);
@@ -192,7 +192,7 @@ class GatewayTlsTest {
         // GIVEN a certificate path whose file holds no PEM certificate
         Path garbage = certs.dir.resolve("garbage.pem");
         Files.writeString(garbage, "not a certificate\n");
-        GatewayOptions options = tlsOptions(GatewayOptions.Tls.server(garbage.toString(),
+        GatewayOptions options = tlsOptions(GatewayTls.server(garbage.toString(),
                 certs.serverKey.toString()));
 
         MongoClient unused = MongoClient.create(vertx, new JsonObject()
@@ -211,7 +211,7 @@ class GatewayTlsTest {
         GatewayHarness.await(unused.close());
     }
 
-    private static GatewayOptions tlsOptions(GatewayOptions.Tls tls) {
+    private static GatewayOptions tlsOptions(GatewayTls tls) {
         return GatewayOptions.withSecret(GatewayHarness.SECRET).withPorts(0, 0).withTls(tls)
                 .withIngestionBatching(1, 0);
     }

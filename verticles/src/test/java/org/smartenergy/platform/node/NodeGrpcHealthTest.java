@@ -23,6 +23,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.smartenergy.platform.billing.MongoReadingStore;
 import org.smartenergy.platform.device.MongoDeviceRegistry;
 import org.smartenergy.platform.gateway.GatewayOptions;
+import org.smartenergy.platform.gateway.GatewayTls;
 import org.smartenergy.platform.gateway.GatewayVerticle;
 
 import java.util.Set;
@@ -77,7 +78,7 @@ class NodeGrpcHealthTest {
                 .put("db_name", "grpc-health-test"));
         GatewayVerticle gateway = new GatewayVerticle(OperatorRouter::serve,
                 GatewayOptions.withSecret("grpc-health-test-secret-0123456789abcdef").withPorts(0, 0)
-                        .withTls(GatewayOptions.Tls.NONE),
+                        .withTls(GatewayTls.NONE),
                 new MongoDeviceRegistry(mongo), null, new MongoReadingStore(mongo, "usage_hours"), null, null,
                 new SimpleMeterRegistry(), health::isReady);
         vertx.deployVerticle(gateway).await(20, TimeUnit.SECONDS);
