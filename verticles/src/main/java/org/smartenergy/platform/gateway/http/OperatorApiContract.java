@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.Cookie;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -27,7 +26,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -65,9 +63,7 @@ public final class OperatorApiContract {
 
     private static final Logger LOG = LoggerFactory.getLogger(OperatorApiContract.class);
     private static final String KEY = OperatorApiContract.class.getName();
-    private static final Pattern VERTX_PARAM = Pattern.compile(":([A-Za-z0-9_]+)");
     private static final Pattern JSON_NUMBER = Pattern.compile("-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?");
-    private static final Pattern REGEX_META = Pattern.compile("[\\[\\](){}*+?.^$|\\\\]");
 
     private final Buffer document;
     private final Map<String, OperationCheck> operations;
@@ -105,38 +101,7 @@ public final class OperatorApiContract {
      * wildcard path (shared handlers) serve none.
      */
     public static Set<String> routeKeys(Route route) {
-        Set<String> keys = new LinkedHashSet<>();
-        String template = template(route);
-        if (template == null || route.methods() == null) {
-            return keys;
-        }
-        for (HttpMethod method : route.methods()) {
-            keys.add(method.name() + " " + template);
-        }
-        return keys;
-    }
-
-    private static String template(Route route) {
-        if (!route.isExactPath()) {
-            return null;
-        }
-        String path = route.getPath();
-        if (path != null) {
-            return VERTX_PARAM.matcher(path).replaceAll("{$1}");
-        }
-        String pattern = route.getName();
-        if (pattern == null) {
-            return null;
-        }
-        String literal;
-        if (pattern.startsWith("\\Q") && pattern.endsWith("\\E")) {
-            literal = pattern.substring(2, pattern.length() - 2);
-        } else if (REGEX_META.matcher(pattern.replaceAll("\\\\[^A-Za-z0-9]", "")).find()) {
-            return null;
-        } else {
-            literal = pattern.replaceAll("\\\\([^A-Za-z0-9])", "$1");
-        }
-        return literal.startsWith("/") ? literal : null;
+        return RouteTemplates.operations(route);
     }
 
     /** Makes this contract available to {@link #validateThenNext} for the rest of the request. */
@@ -168,7 +133,7 @@ public final class OperatorApiContract {
     /** @return why the request breaks the document, or null if it does not (or no operation is documented) */
     String problem(RoutingContext ctx) {
         Route route = ctx.currentRoute();
-        String template = route == null ? null : template(route);
+        String template = route == null ? null : RouteTemplates.template(route);
         OperationCheck operation = template == null ? null
                 : operations.get(ctx.request().method().name() + " " + template);
         if (operation == null) {
