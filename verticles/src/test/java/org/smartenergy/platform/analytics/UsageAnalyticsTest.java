@@ -1,26 +1,21 @@
 package org.smartenergy.platform.analytics;
 
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.vertx.core.Vertx;
 import io.vertx.ext.mongo.MongoClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.smartenergy.platform.billing.MongoReadingStore;
-import org.smartenergy.platform.billing.MongoSettings;
 import org.smartenergy.platform.domain.MeterReading;
+import org.smartenergy.platform.storage.StandInMongo;
 
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,29 +30,16 @@ class UsageAnalyticsTest {
 
     private static final String COLLECTION = "usage_hours";
 
-    private static MongoServer server;
-    private static String connectionString;
+    @RegisterExtension
+    static final StandInMongo MONGO = new StandInMongo();
 
     private MongoClient mongo;
     private MongoReadingStore store;
     private UsageAnalytics analytics;
 
-    @BeforeAll
-    static void startServer() {
-        server = new MongoServer(new MemoryBackend());
-        InetSocketAddress address = server.bind();
-        connectionString = "mongodb://127.0.0.1:" + address.getPort();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.shutdownNow();
-    }
-
     @BeforeEach
     void setUp(Vertx vertx, VertxTestContext ctx) {
-        MongoSettings settings = new MongoSettings(connectionString, "energy-" + UUID.randomUUID(), 3000, 3000);
-        mongo = MongoClient.create(vertx, settings.toClientConfig());
+        mongo = MONGO.newDatabase(vertx);
         store = new MongoReadingStore(mongo, COLLECTION);
         analytics = new UsageAnalytics(mongo, COLLECTION);
         store.init().compose(v -> analytics.init()).onComplete(ctx.succeedingThenComplete());

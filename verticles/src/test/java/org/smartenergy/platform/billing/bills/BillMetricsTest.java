@@ -1,31 +1,26 @@
 package org.smartenergy.platform.billing.bills;
 
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.smartenergy.platform.billing.MongoReadingStore;
-import org.smartenergy.platform.billing.MongoSettings;
 import org.smartenergy.platform.domain.MeterReading;
+import org.smartenergy.platform.storage.StandInMongo;
 import org.smartenergy.platform.e2e.MutableClock;
 import org.smartenergy.platform.tariffjson.TariffJson;
 
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,8 +42,8 @@ class BillMetricsTest {
             .put("standingChargePerDay", "0.50")
             .put("taxes", new JsonArray().add(new JsonObject().put("name", "VAT").put("percent", "19")));
 
-    private static MongoServer server;
-    private static String connectionString;
+    @RegisterExtension
+    static final StandInMongo MONGO = new StandInMongo("/?w=majority&journal=true");
 
     private Vertx vertx;
     private MongoClient mongo;
@@ -57,23 +52,10 @@ class BillMetricsTest {
     private MutableClock clock;
     private SimpleMeterRegistry registry;
 
-    @BeforeAll
-    static void startServer() {
-        server = new MongoServer(new MemoryBackend());
-        InetSocketAddress address = server.bind();
-        connectionString = "mongodb://127.0.0.1:" + address.getPort() + "/?w=majority&journal=true";
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.shutdownNow();
-    }
-
     @BeforeEach
     void setUp() {
         vertx = Vertx.vertx();
-        mongo = MongoClient.create(vertx, new MongoSettings(connectionString, "energy-" + UUID.randomUUID(), 3000, 3000)
-                .toClientConfig());
+        mongo = MONGO.newDatabase(vertx);
         store = new MongoReadingStore(mongo, "usage_hours");
         tariffs = new TariffRepository(mongo);
         clock = new MutableClock(Instant.parse("2026-01-05T00:00:00Z"));
@@ -163,8 +145,7 @@ class BillMetricsTest {
         assertThat(run.failed()).isTrue();
         assertThat(count(BillMetrics.CLOSE_FAILURES_METRIC)).isEqualTo(1);
         // reopened for tearDown
-        mongo = MongoClient.create(vertx, new MongoSettings(connectionString, "energy-" + UUID.randomUUID(), 3000,
-                3000).toClientConfig());
+        mongo = MONGO.newDatabase(vertx);
     }
 
     // -----------------------------------------------------------------------------------------------------------

@@ -1,0 +1,53 @@
+package org.smartenergy.platform.storage;
+
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import io.vertx.core.Vertx;
+import io.vertx.ext.mongo.MongoClient;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.smartenergy.platform.billing.MongoSettings;
+
+import java.net.InetSocketAddress;
+import java.util.UUID;
+
+/**
+ * Test fixture: one in-memory MongoDB wire-protocol server (mongo-java-server, MemoryBackend) per test class, and
+ * clients to a fresh database each. Register it as {@code @RegisterExtension static final StandInMongo MONGO = new
+ * StandInMongo();}.
+ */
+public final class StandInMongo implements BeforeAllCallback, AfterAllCallback {
+
+    private final String options;
+    private MongoServer server;
+    private String connectionString;
+
+    /** A server whose connection string carries no options. */
+    public StandInMongo() {
+        this("");
+    }
+
+    /** @param options connection-string options, e.g. {@code "/?w=majority&journal=true"} */
+    public StandInMongo(String options) {
+        this.options = options;
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        server = new MongoServer(new MemoryBackend());
+        InetSocketAddress address = server.bind();
+        connectionString = "mongodb://127.0.0.1:" + address.getPort() + options;
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) {
+        server.shutdownNow();
+    }
+
+    /** @return a client to a database of its own ({@code energy-<uuid>}), 3 s timeouts */
+    public MongoClient newDatabase(Vertx vertx) {
+        return MongoClient.create(vertx, new MongoSettings(connectionString, "energy-" + UUID.randomUUID(), 3000, 3000)
+                .toClientConfig());
+    }
+}
