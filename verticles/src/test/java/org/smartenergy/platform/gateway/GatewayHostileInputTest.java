@@ -211,6 +211,44 @@ class GatewayHostileInputTest {
         gateway.ingestion.stopReleasing();
     }
 
+    @Test
+    void readingsCutAnywhereIntoChunksAreEachForwardedAndAckedOnceInOrder() throws Exception {
+        // GIVEN 300 framed readings in one body, written in chunks cut inside frame headers, inside payloads and
+        // holding many whole messages (the gateway cuts chunks at message boundaries for the deframer)
+        Buffer body = Buffer.buffer();
+        for (int seq = 1; seq <= 300; seq++) {
+            body.appendBuffer(frame(reading(DEVICE, seq).toByteArray()));
+        }
+        io.vertx.core.http.HttpClientRequest request = GatewayHarness.await(
+                http.request(HttpMethod.POST, gateway.verticle.grpcPort(), "127.0.0.1", STREAM));
+        request.setChunked(true).putHeader("content-type", "application/grpc").putHeader("te", "trailers")
+                .putHeader("authorization", bearer(gateway.token));
+        Future<Answer> answer = request.response()
+                .compose(response -> response.body().map(payload -> answer(response, payload)));
+        int[] cuts = {1, 3, 2, 17, 4096, 1, 800, 4, 5, 6000};
+        int at = 0;
+        for (int k = 0; at < body.length(); k++) {
+            int end = Math.min(body.length(), at + cuts[k % cuts.length]);
+            request.write(body.slice(at, end).copy());
+            at = end;
+        }
+        request.end();
+        // THEN every reading reached ingestion once, in order, and got its ack; the call ends OK
+        Answer done = answer.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+        assertThat(done.grpcStatus()).as("grpc-status (message: %s)", done.grpcMessage()).isEqualTo(GrpcStatusCode.OK);
+        long[] expected = java.util.stream.LongStream.rangeClosed(1, 300).toArray();
+        assertThat(gateway.ingestion.received).extracting(Reading::getSeq).containsExactly(
+                java.util.Arrays.stream(expected).boxed().toArray(Long[]::new));
+        java.util.List<Long> acked = new java.util.ArrayList<>();
+        Buffer acks = done.body();
+        for (int i = 0; i < acks.length(); ) {
+            int length = acks.getInt(i + 1);
+            acked.add(ReadingAck.parseFrom(acks.getBytes(i + 5, i + 5 + length)).getSeq());
+            i += 5 + length;
+        }
+        assertThat(acked).containsExactlyInAnyOrder(java.util.Arrays.stream(expected).boxed().toArray(Long[]::new));
+    }
+
     // ---------------------------------------------------------------- invalid timestamps and device ids
 
     @ParameterizedTest
