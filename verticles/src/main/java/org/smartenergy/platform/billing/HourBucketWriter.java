@@ -17,6 +17,7 @@ import org.smartenergy.platform.storage.UsageBucketSchema;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +41,9 @@ import static org.smartenergy.platform.storage.UsageBucketSchema.TOTAL;
  * document (collection {@code billing.readingsCollection}), both addressed by {@code _id} alone.
  *
  * <p>A batch costs, per hour receiving several of its readings, one
- * {@code findOneAndUpdate({_id}, {$max: {"readings.<ms>": {e, s, i}, ...}, $setOnInsert: {...}}, upsert, before)};
+ * {@code findOneAndUpdate({_id}, {$max: {"readings.<ms>": {e, s, i}, ...}, $setOnInsert: {...}}, upsert, before)}
+ * (an hour this writer has not seen yet is first offered whole with {@code $setOnInsert}, see
+ * {@link #mergeReadings});
  * for the hours receiving one or two, together, one unordered bulk of per-reading {@code $max} updates and one
  * {@code find} by {@code _id} ({@link #mergeSparse}); then one unordered bulk of
  * {@code updateOne({_id}, {$max: {total, count, "quarters.QQ"}, $setOnInsert: {...}}, upsert)} on the hour documents.
@@ -71,9 +74,23 @@ final class HourBucketWriter {
     /** An hour receiving fewer readings of a batch than this goes into the batch's bulk write (see mergeSparse). */
     static final int MIN_READINGS_FOR_FIND_AND_MODIFY = 3;
 
+    /** How many hour ids {@link #knownHours} remembers (about 100 bytes each). */
+    static final int KNOWN_HOURS_MAX = 100_000;
+
     private final MongoClient mongo;
     private final String hours;
     private final String readings;
+    /**
+     * Readings documents this writer has seen exist (written or found), least recently used dropped first: a hint
+     * which first write to try, never a reason to skip one (see {@link #mergeReadings}).
+     */
+    private final Map<String, Boolean> knownHours = Collections.synchronizedMap(
+            new LinkedHashMap<>(1024, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > KNOWN_HOURS_MAX;
+                }
+            });
 
     /**
      * @param hours    the hour (totals) collection, {@code billing.readingsCollection}
@@ -179,7 +196,68 @@ final class HourBucketWriter {
                         }));
     }
 
+    /**
+     * Merges several readings into one hour's readings document. An hour this writer has not seen yet is usually new
+     * (a logger's next hour, a back-fill): it is first offered whole, as
+     * {@code findOneAndUpdate({_id}, {$setOnInsert: {deviceId, hourStart, readings: {...}}}, upsert, before)}, one
+     * field written however many readings (inside the embedded stand-in every dotted {@code $max} path costs four
+     * regular expressions and a path walk). No document before: this write created it with exactly these readings.
+     * A document before (the hour existed, or another writer created it meanwhile): {@code $setOnInsert} changed
+     * nothing, and the readings it lacks or holds smaller copies of are merged by {@link #mergeByMax}; none: all were
+     * duplicates, and the totals come from the document as found. An hour known to exist goes to
+     * {@link #mergeByMax} at once. Either way the outcome is the same document; the hint only saves a round trip.
+     */
     private Future<Merge> mergeReadings(String id, List<MeterReading> bucketReadings) {
+        if (knownHours.containsKey(id)) {
+            return mergeByMax(id, bucketReadings);
+        }
+        JsonObject all = new JsonObject();
+        for (MeterReading r : bucketReadings) {
+            all.put(String.valueOf(r.timestamp().toEpochMilli()), entry(r));
+        }
+        JsonObject update = new JsonObject()
+                .put("$setOnInsert", readingsFields(bucketReadings.get(0)).put(READINGS, all));
+        JsonObject filter = new JsonObject().put(ID, id);
+        FindOptions fields = new FindOptions().setFields(ONLY_READINGS);
+        return mongo.findOneAndUpdateWithOptions(readings, filter, update, fields, UPSERT_RETURN_BEFORE)
+                .recover(e -> MongoSupport.isDuplicateKey(e)
+                        ? mongo.findOneAndUpdateWithOptions(readings, filter, update, fields, UPSERT_RETURN_BEFORE)
+                        : Future.failedFuture(e))
+                .compose(before -> {
+                    knownHours.put(id, Boolean.TRUE);
+                    if (before == null) {
+                        Merged created = merged(null, bucketReadings);
+                        return Future.succeededFuture(new Merge(created.newlyStored(), Map.of(id, created.totals())));
+                    }
+                    List<MeterReading> missing = notIn(before, bucketReadings);
+                    if (missing.isEmpty()) {
+                        return Future.succeededFuture(new Merge(0, Map.of(id, merged(before, List.of()).totals())));
+                    }
+                    return mergeByMax(id, missing);
+                });
+    }
+
+    /** The readings absent from the readings document {@code doc}, or larger than its copy of them. */
+    private static List<MeterReading> notIn(JsonObject doc, List<MeterReading> candidates) {
+        JsonObject stored = doc.getJsonObject(READINGS, new JsonObject());
+        List<MeterReading> missing = new ArrayList<>();
+        for (MeterReading r : candidates) {
+            JsonObject present = stored.getJsonObject(String.valueOf(r.timestamp().toEpochMilli()));
+            if (present == null || Arrays.compare(new long[]{r.usageMwh(), r.seq(), r.intervalSeconds()},
+                    new long[]{number(present, READING_USAGE), number(present, READING_SEQ),
+                            number(present, READING_INTERVAL)}) > 0) {
+                missing.add(r);
+            }
+        }
+        return missing;
+    }
+
+    /**
+     * {@code findOneAndUpdate({_id}, {$max: {"readings.<ms>": {e, s, i}, ...}, $setOnInsert: {...}}, upsert,
+     * before)}: merges the readings, adding the absent ones and raising smaller copies; the document before tells
+     * which this write stored.
+     */
+    private Future<Merge> mergeByMax(String id, List<MeterReading> bucketReadings) {
         JsonObject max = new JsonObject();
         for (MeterReading r : bucketReadings) {
             max.put(UsageBucketSchema.reading(r.timestamp().toEpochMilli()), entry(r));
@@ -195,6 +273,7 @@ final class HourBucketWriter {
                         ? mongo.findOneAndUpdateWithOptions(readings, filter, update, fields, UPSERT_RETURN_BEFORE)
                         : Future.failedFuture(e))
                 .map(before -> {
+                    knownHours.put(id, Boolean.TRUE);
                     Merged after = merged(before, bucketReadings);
                     return new Merge(after.newlyStored(), Map.of(id, after.totals()));
                 });

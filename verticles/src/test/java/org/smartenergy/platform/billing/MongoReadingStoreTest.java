@@ -295,6 +295,69 @@ class MongoReadingStoreTest {
     }
 
     @Test
+    void aWriterNewToAnHourAnotherWriterCreatedMergesOnlyWhatItLacksAndRaisesSmallerCopies(VertxTestContext ctx) {
+        // GIVEN one writer created an hour with four readings
+        Instant hour = DAY.plusSeconds(5 * 3600);
+        List<MeterReading> first = new ArrayList<>();
+        for (int i = 1; i <= 4; i++) {
+            first.add(reading("meter-n", hour.plusSeconds(600L * i), 100L * i, i));
+        }
+        // AND a second writer (another billing node: it has not seen the hour) gets a larger copy of the third, the
+        // fourth again, and two new ones
+        MongoReadingStore other = new MongoReadingStore(mongo, COLLECTION);
+        MeterReading raised = reading("meter-n", hour.plusSeconds(1800), 950, 30);
+        List<MeterReading> second = List.of(raised, first.get(3),
+                reading("meter-n", hour.plusSeconds(3000), 500, 5), reading("meter-n", hour.plusSeconds(3600), 600, 6));
+        store.store(first)
+                // WHEN the second writer stores its readings
+                .compose(r -> other.store(second))
+                .compose(result -> {
+                    // THEN it stored the two new ones; the raised copy and the repeat count as duplicates
+                    ctx.verify(() -> assertThat(result).isEqualTo(new StoreResult(2, 2)));
+                    return Future.all(store.readings("meter-n", DAY, DAY.plusSeconds(86_400)),
+                            store.usage("meter-n", DAY, DAY.plusSeconds(86_400), UsageStep.HOUR));
+                })
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    // AND the hour holds every reading once, the third as its larger copy, and totals match them
+                    assertThat(all.<List<MeterReading>>resultAt(0)).containsExactlyInAnyOrder(first.get(0),
+                            first.get(1), raised, first.get(3), second.get(2), second.get(3));
+                    assertThat(all.<List<UsageBucket>>resultAt(1))
+                            .containsExactly(new UsageBucket(hour, 100 + 200 + 950 + 400 + 500 + 600, 6));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
+    void anHourWhoseDocumentsWereRemovedAfterTheWriterSawThemIsWrittenAgain(VertxTestContext ctx) {
+        // GIVEN a writer stored an hour (and so knows it exists), and then its documents were removed
+        Instant hour = DAY.plusSeconds(9 * 3600);
+        List<MeterReading> before = new ArrayList<>();
+        List<MeterReading> after = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            before.add(reading("meter-r", hour.plusSeconds(600L * i), 10L * i, i));
+            after.add(reading("meter-r", hour.plusSeconds(600L * (i + 3)), 1_000L * i, i + 3));
+        }
+        JsonObject ofHour = new JsonObject().put("_id", "meter-r|2026-11-27T09");
+        store.store(before)
+                .compose(r -> mongo.removeDocuments(READINGS, ofHour))
+                .compose(r -> mongo.removeDocuments(COLLECTION, ofHour))
+                // WHEN the same writer stores more readings of that hour
+                .compose(r -> store.store(after))
+                .compose(result -> {
+                    // THEN they are stored as new
+                    ctx.verify(() -> assertThat(result).isEqualTo(new StoreResult(3, 0)));
+                    return Future.all(store.readings("meter-r", DAY, DAY.plusSeconds(86_400)),
+                            store.usage("meter-r", DAY, DAY.plusSeconds(86_400), UsageStep.HOUR));
+                })
+                .onComplete(ctx.succeeding(all -> ctx.verify(() -> {
+                    // AND the hour holds them, with totals equal to them
+                    assertThat(all.<List<MeterReading>>resultAt(0)).containsExactlyInAnyOrderElementsOf(after);
+                    assertThat(all.<List<UsageBucket>>resultAt(1)).containsExactly(new UsageBucket(hour, 6_000, 3));
+                    ctx.completeNow();
+                })));
+    }
+
+    @Test
     void redeliveryAfterACrashBetweenStoringReadingsAndTotalsRepairsTheTotals(VertxTestContext ctx) {
         // GIVEN a writer that merged a batch's readings into its bucket and died before writing the totals
         List<MeterReading> batch = new ArrayList<>();
