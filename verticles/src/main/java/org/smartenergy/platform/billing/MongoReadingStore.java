@@ -191,21 +191,31 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
         });
     }
 
-    /** Reads the hour buckets of those days without their readings: the totals the cache copies after a store. */
+    /**
+     * Reads the hour buckets of those days without their readings: the totals the cache copies after a store. One
+     * {@code find({_id: {$in: [its 24 hour ids]}})} per device day, all at once: each is an index lookup of 24 ids,
+     * while a single {@code $in} of every day's ids made the embedded stand-in match each document found against
+     * the whole list (quadratic in the days of a batch; 11 % of a node's CPU in the backfill benchmark).
+     */
     @Override
     public Future<List<BucketTotals>> totals(Set<DeviceDay> days) {
         if (days.isEmpty()) {
             return Future.succeededFuture(List.of());
         }
-        JsonArray ids = new JsonArray(new ArrayList<>(days.size() * 24));
+        List<Future<List<JsonObject>>> reads = new ArrayList<>(days.size());
         for (DeviceDay d : days) {
             long dayStart = UsageBuckets.startOfDay(d.day()).toEpochMilli();
+            JsonArray ids = new JsonArray(new ArrayList<>(24));
             for (int h = 0; h < 24; h++) {
                 ids.add(bucketId(d.deviceId(), dayStart + h * HOUR_MS));
             }
+            reads.add(mongo.find(collection, new JsonObject().put(ID, new JsonObject().put("$in", ids))));
         }
-        JsonObject query = new JsonObject().put(ID, new JsonObject().put("$in", ids));
-        return mongo.find(collection, query).map(MongoReadingStore::toTotals);
+        return Future.all(reads).map(all -> {
+            List<JsonObject> docs = new ArrayList<>();
+            reads.forEach(read -> docs.addAll(read.result()));
+            return toTotals(docs);
+        });
     }
 
     /** Distinct device ids of the day's buckets (the {@code day} index serves the filter). */

@@ -3,7 +3,6 @@ package org.smartenergy.platform.domain;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 
 /**
  * Where a reading is counted. A reading covers the interval that ends at its timestamp, so it belongs to the UTC
@@ -13,8 +12,6 @@ import java.time.format.DateTimeFormatter;
  */
 public final class UsageBuckets {
 
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH").withZone(ZoneOffset.UTC);
 
     private UsageBuckets() {
     }
@@ -26,7 +23,7 @@ public final class UsageBuckets {
 
     /** @return the UTC day (yyyy-MM-dd) the reading is counted in */
     public static String day(long endEpochMilli) {
-        return DAY.format(Instant.ofEpochMilli(countedAt(endEpochMilli)));
+        return LocalDate.ofEpochDay(Math.floorDiv(countedAt(endEpochMilli), 86_400_000L)).toString();
     }
 
     /** @return the UTC hour of day (0-23) the reading is counted in */
@@ -46,7 +43,11 @@ public final class UsageBuckets {
 
     /** @return the UTC hour (yyyy-MM-ddTHH) starting at {@code hourStartEpochMilli} */
     public static String hour(long hourStartEpochMilli) {
-        return HOUR.format(Instant.ofEpochMilli(hourStartEpochMilli));
+        // LocalDate's ISO form and two digits: the same text as the pattern uuuu-MM-dd'T'HH for the years readings
+        // can have (ingestion.maxAge, maxFutureSkew), without a formatter's cost on every reading
+        int hourOfDay = (int) Math.floorMod(hourStartEpochMilli, 86_400_000L) / 3_600_000;
+        return LocalDate.ofEpochDay(Math.floorDiv(hourStartEpochMilli, 86_400_000L)) + (hourOfDay < 10 ? "T0" : "T")
+                + hourOfDay;
     }
 
     /** @return the start of the UTC day {@code day} (yyyy-MM-dd) */
