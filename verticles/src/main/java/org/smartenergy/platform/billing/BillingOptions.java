@@ -25,16 +25,21 @@ import java.util.Set;
  *                                   the next bill. Default {@value #DEFAULT_CLOSE_GRACE_HOURS}
  * @param closeCheckIntervalMs       how often the billing verticle looks for periods to close. Default
  *                                   {@value #DEFAULT_CLOSE_CHECK_INTERVAL_MS}
+ * @param storeBatchMaxReadings      deliveries are stored together until they hold this many readings (one store
+ *                                   call, then each delivery acked). Default {@value #DEFAULT_STORE_BATCH_MAX_READINGS}
+ * @param storeBatchMaxDelayMs       ... or until the first of them has waited this long. Default
+ *                                   {@value #DEFAULT_STORE_BATCH_MAX_DELAY_MS}; 0 stores every delivery on its own
  */
 public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long storeRetryMaxBackoffMs,
                              String readingsCollection, String redisKeyPrefix, int closeGraceHours,
-                             long closeCheckIntervalMs) {
+                             long closeCheckIntervalMs, int storeBatchMaxReadings, long storeBatchMaxDelayMs) {
 
     /** The config section holding these options. */
     public static final String SECTION = "billing";
     /** Every key of the section; any other is refused. */
     public static final Set<String> KEYS = Set.of("prefetch", "storeRetryInitialBackoffMs", "storeRetryMaxBackoffMs",
-            "readingsCollection", "redisKeyPrefix", "closeGraceHours", "closeCheckIntervalMs");
+            "readingsCollection", "redisKeyPrefix", "closeGraceHours", "closeCheckIntervalMs", "storeBatchMaxReadings",
+            "storeBatchMaxDelayMs");
 
     public static final int DEFAULT_PREFETCH = 16;
     public static final long DEFAULT_STORE_RETRY_INITIAL_BACKOFF_MS = 200;
@@ -43,18 +48,21 @@ public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long
     public static final String DEFAULT_REDIS_KEY_PREFIX = "sep:";
     public static final int DEFAULT_CLOSE_GRACE_HOURS = 48;
     public static final long DEFAULT_CLOSE_CHECK_INTERVAL_MS = 60_000;
+    public static final int DEFAULT_STORE_BATCH_MAX_READINGS = 2_000;
+    public static final long DEFAULT_STORE_BATCH_MAX_DELAY_MS = 20;
 
     /** All defaults. */
     public static final BillingOptions DEFAULTS = new BillingOptions(DEFAULT_PREFETCH,
             DEFAULT_STORE_RETRY_INITIAL_BACKOFF_MS, DEFAULT_STORE_RETRY_MAX_BACKOFF_MS,
             DEFAULT_READINGS_COLLECTION, DEFAULT_REDIS_KEY_PREFIX, DEFAULT_CLOSE_GRACE_HOURS,
-            DEFAULT_CLOSE_CHECK_INTERVAL_MS);
+            DEFAULT_CLOSE_CHECK_INTERVAL_MS, DEFAULT_STORE_BATCH_MAX_READINGS, DEFAULT_STORE_BATCH_MAX_DELAY_MS);
 
     /** The options of earlier releases, without period closing (the close settings take their defaults). */
     public BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long storeRetryMaxBackoffMs,
                           String readingsCollection, String redisKeyPrefix) {
         this(prefetch, storeRetryInitialBackoffMs, storeRetryMaxBackoffMs, readingsCollection, redisKeyPrefix,
-                DEFAULT_CLOSE_GRACE_HOURS, DEFAULT_CLOSE_CHECK_INTERVAL_MS);
+                DEFAULT_CLOSE_GRACE_HOURS, DEFAULT_CLOSE_CHECK_INTERVAL_MS, DEFAULT_STORE_BATCH_MAX_READINGS,
+                DEFAULT_STORE_BATCH_MAX_DELAY_MS);
     }
 
     public BillingOptions {
@@ -78,6 +86,14 @@ public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long
             throw new IllegalArgumentException("billing.closeCheckIntervalMs must be >= 10, was "
                     + closeCheckIntervalMs);
         }
+        if (storeBatchMaxReadings < 1 || storeBatchMaxReadings > 100_000) {
+            throw new IllegalArgumentException("billing.storeBatchMaxReadings must be between 1 and 100000, was "
+                    + storeBatchMaxReadings);
+        }
+        if (storeBatchMaxDelayMs < 0 || storeBatchMaxDelayMs > 10_000) {
+            throw new IllegalArgumentException("billing.storeBatchMaxDelayMs must be between 0 and 10000, was "
+                    + storeBatchMaxDelayMs);
+        }
     }
 
     /**
@@ -96,7 +112,9 @@ public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long
                     j.getString("readingsCollection", DEFAULT_READINGS_COLLECTION),
                     j.getString("redisKeyPrefix", DEFAULT_REDIS_KEY_PREFIX),
                     j.getInteger("closeGraceHours", DEFAULT_CLOSE_GRACE_HOURS),
-                    j.getLong("closeCheckIntervalMs", DEFAULT_CLOSE_CHECK_INTERVAL_MS));
+                    j.getLong("closeCheckIntervalMs", DEFAULT_CLOSE_CHECK_INTERVAL_MS),
+                    j.getInteger("storeBatchMaxReadings", DEFAULT_STORE_BATCH_MAX_READINGS),
+                    j.getLong("storeBatchMaxDelayMs", DEFAULT_STORE_BATCH_MAX_DELAY_MS));
         } catch (ClassCastException e) {
             throw new IllegalArgumentException("billing: wrong value type: " + e.getMessage(), e);
         }
@@ -105,30 +123,41 @@ public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long
     /** @return a copy with another prefetch */
     public BillingOptions withPrefetch(int value) {
         return new BillingOptions(value, storeRetryInitialBackoffMs, storeRetryMaxBackoffMs, readingsCollection,
-                redisKeyPrefix, closeGraceHours, closeCheckIntervalMs);
+                redisKeyPrefix, closeGraceHours, closeCheckIntervalMs,
+                storeBatchMaxReadings, storeBatchMaxDelayMs);
     }
 
     /** @return a copy with other retry backoffs */
     public BillingOptions withStoreRetryBackoff(long initialMs, long maxMs) {
         return new BillingOptions(prefetch, initialMs, maxMs, readingsCollection, redisKeyPrefix, closeGraceHours,
-                closeCheckIntervalMs);
+                closeCheckIntervalMs,
+                storeBatchMaxReadings, storeBatchMaxDelayMs);
     }
 
     /** @return a copy with another collection */
     public BillingOptions withReadingsCollection(String value) {
         return new BillingOptions(prefetch, storeRetryInitialBackoffMs, storeRetryMaxBackoffMs, value, redisKeyPrefix,
-                closeGraceHours, closeCheckIntervalMs);
+                closeGraceHours, closeCheckIntervalMs,
+                storeBatchMaxReadings, storeBatchMaxDelayMs);
     }
 
     /** @return a copy with another Redis key prefix */
     public BillingOptions withRedisKeyPrefix(String value) {
         return new BillingOptions(prefetch, storeRetryInitialBackoffMs, storeRetryMaxBackoffMs, readingsCollection,
-                value, closeGraceHours, closeCheckIntervalMs);
+                value, closeGraceHours, closeCheckIntervalMs,
+                storeBatchMaxReadings, storeBatchMaxDelayMs);
+    }
+
+    /** @return a copy with other store-batching settings */
+    public BillingOptions withStoreBatch(int maxReadings, long maxDelayMs) {
+        return new BillingOptions(prefetch, storeRetryInitialBackoffMs, storeRetryMaxBackoffMs, readingsCollection,
+                redisKeyPrefix, closeGraceHours, closeCheckIntervalMs, maxReadings, maxDelayMs);
     }
 
     /** @return a copy with other period-closing settings */
     public BillingOptions withClosing(int graceHours, long checkIntervalMs) {
         return new BillingOptions(prefetch, storeRetryInitialBackoffMs, storeRetryMaxBackoffMs, readingsCollection,
-                redisKeyPrefix, graceHours, checkIntervalMs);
+                redisKeyPrefix, graceHours, checkIntervalMs,
+                storeBatchMaxReadings, storeBatchMaxDelayMs);
     }
 }

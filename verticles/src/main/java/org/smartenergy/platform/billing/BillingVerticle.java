@@ -21,6 +21,7 @@ import org.smartenergy.platform.queue.RabbitSettings;
 import org.smartenergy.platform.queue.ReadingBatchCodec;
 import org.smartenergy.platform.queue.ReadingBatchCodec.MalformedBatchException;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -30,9 +31,13 @@ import java.util.concurrent.TimeUnit;
  * Consumes reading batches from RabbitMQ, stores them idempotently and acks them only once they are durable.
  *
  * <p>Per delivery: decode (a body that is not a batch is rejected without requeue, i.e. dead-lettered, and never
- * blocks the queue) -> {@link ReadingStore#store} (on failure retried with exponential backoff while the delivery is
- * held: valid data is never dead-lettered) -> ack on the channel the delivery came from -> update the
- * {@link UsageCache} (not awaited by the ack). The broker's prefetch bounds how many deliveries are in flight.
+ * blocks the queue) -> wait, with the deliveries that come in meanwhile, until they hold
+ * {@code billing.storeBatchMaxReadings} readings or half the prefetch in deliveries, or for
+ * {@code billing.storeBatchMaxDelayMs} -> {@link ReadingStore#store} of them all in one call (on failure retried with
+ * exponential backoff while the deliveries are held: valid data is never dead-lettered) -> ack each on the channel
+ * it came from -> update the {@link UsageCache} (not awaited by the acks). Storing several deliveries together lets
+ * the store write an hour of a device once instead of once per delivery. The broker's prefetch bounds how many
+ * deliveries are in flight.
  * Every {@link UsageCache#REPAIR_INTERVAL_MS} ms the cache repairs what failed updates left behind
  * ({@link UsageCache#repair()}).
  *
@@ -83,6 +88,10 @@ public final class BillingVerticle extends VerticleBase {
     private Timer storeLatency;
     private Timer receiveToStored;
     private int inFlight;
+    /** Decoded deliveries waiting to be stored together ({@link #storePending}). */
+    private final List<Delivery> pending = new ArrayList<>();
+    private int pendingReadings;
+    private long pendingTimer = -1;
     private Promise<Void> drained;
     private volatile boolean stopping;
 
@@ -190,7 +199,22 @@ public final class BillingVerticle extends VerticleBase {
                 .recover(e -> client.stop().transform(ar -> Future.failedFuture(e)));
     }
 
-    /** Records, for each newly stored reading, the time since ingestion received its batch's first reading. */
+    /**
+     * Records, for each newly stored reading of a group, the time since ingestion received its batch's first
+     * reading. The store counts what was new for the group as a whole, so each delivery is given its share of that
+     * count by size (exact whenever a group holds no duplicates, the usual case).
+     */
+    private void recordReceiveToStored(List<Delivery> group, int readings, int newlyStored) {
+        int left = newlyStored;
+        for (int i = 0; i < group.size() && left > 0; i++) {
+            Delivery d = group.get(i);
+            int share = i == group.size() - 1 ? left
+                    : (int) Math.min(left, Math.round((double) newlyStored * d.readings().size() / readings));
+            recordReceiveToStored(d.message(), share);
+            left -= share;
+        }
+    }
+
     private void recordReceiveToStored(RabbitMQMessage message, int newlyStored) {
         Object receivedAt = message.properties() == null || message.properties().getHeaders() == null
                 ? null : message.properties().getHeaders().get(ReadingBatchCodec.HEADER_RECEIVED_AT);
@@ -202,6 +226,11 @@ public final class BillingVerticle extends VerticleBase {
         }
     }
 
+    /**
+     * Decodes a delivery and adds it to the group waiting to be stored; the group is stored once it holds
+     * {@code billing.storeBatchMaxReadings} readings or half the prefetch in deliveries, or when its first delivery
+     * has waited {@code billing.storeBatchMaxDelayMs}.
+     */
     private void handleDelivery(RabbitMQMessage message) {
         long deliveryTag = message.envelope().getDeliveryTag();
         List<MeterReading> readings;
@@ -213,21 +242,59 @@ public final class BillingVerticle extends VerticleBase {
         }
         LOG.debug("batch received [deliveryTag: {}, readings: {}, redelivered: {}]", deliveryTag, readings.size(),
                 message.envelope().isRedeliver());
+        pending.add(new Delivery(message, readings));
+        pendingReadings += readings.size();
+        if (stopping || options.storeBatchMaxDelayMs() == 0 || pendingReadings >= options.storeBatchMaxReadings()
+                || pending.size() >= Math.max(1, options.prefetch() / 2)) {
+            storePending();
+        } else if (pendingTimer == -1) {
+            pendingTimer = vertx.setTimer(options.storeBatchMaxDelayMs(), id -> {
+                pendingTimer = -1;
+                storePending();
+            });
+        }
+    }
+
+    /**
+     * Stores the waiting deliveries' readings in one call, then acks each delivery (on the channel it came from)
+     * and updates the cache (not awaited by the acks). Nothing is acked before the whole group is stored; a failed
+     * store is retried with the deliveries held, and a crash before the acks has the broker redeliver them all (the
+     * store counts them as duplicates).
+     */
+    private void storePending() {
+        if (pendingTimer != -1) {
+            vertx.cancelTimer(pendingTimer);
+            pendingTimer = -1;
+        }
+        if (pending.isEmpty()) {
+            return;
+        }
+        List<Delivery> group = List.copyOf(pending);
+        List<MeterReading> readings = new ArrayList<>(pendingReadings);
+        group.forEach(d -> readings.addAll(d.readings()));
+        pending.clear();
+        pendingReadings = 0;
+        long firstTag = group.get(0).message().envelope().getDeliveryTag();
         inFlight++;
         Timer.Sample sample = Timer.start(metrics);
-        storeWithRetry(readings, deliveryTag, 0)
+        storeWithRetry(readings, firstTag, 0)
                 .onSuccess(result -> {
                     sample.stop(storeLatency);
-                    recordReceiveToStored(message, result.stored());
+                    recordReceiveToStored(group, readings.size(), result.stored());
                     stored.increment(result.stored());
                     duplicates.increment(result.duplicates());
-                    LOG.debug("batch stored [deliveryTag: {}, stored: {}, duplicates: {}]", deliveryTag,
-                            result.stored(), result.duplicates());
+                    LOG.debug("batches stored [deliveries: {}, first deliveryTag: {}, stored: {}, duplicates: {}]",
+                            group.size(), firstTag, result.stored(), result.duplicates());
                     if (scheduler != null) {
                         readings.forEach(r -> scheduler.markStored(r.deviceId()));
                     }
                 })
-                .compose(result -> Future.join(ack(message), cache.update(readings)))
+                .compose(result -> {
+                    List<Future<?>> settled = new ArrayList<>(group.size() + 1);
+                    group.forEach(d -> settled.add(ack(d.message())));
+                    settled.add(cache.update(readings));
+                    return Future.join(settled);
+                })
                 .onComplete(ar -> {
                     inFlight--;
                     if (inFlight == 0 && drained != null) {
@@ -323,7 +390,10 @@ public final class BillingVerticle extends VerticleBase {
                     return Future.succeededFuture();
                 });
         return cancelled
-                .compose(v -> drain())
+                .compose(v -> {
+                    storePending();
+                    return drain();
+                })
                 .eventually(() -> client.stop())
                 .onComplete(ar -> LOG.info("billing stopped [connection: {}]", connectionName));
     }
@@ -341,5 +411,9 @@ public final class BillingVerticle extends VerticleBase {
                             inFlight);
                     return Future.succeededFuture();
                 });
+    }
+
+    /** A decoded delivery. */
+    private record Delivery(RabbitMQMessage message, List<MeterReading> readings) {
     }
 }

@@ -1,7 +1,6 @@
 package org.smartenergy.platform.billing;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.BulkOperation;
 import io.vertx.ext.mongo.BulkWriteOptions;
@@ -184,11 +183,9 @@ final class HourBucketWriter {
                 updates.add(BulkOperation.createUpdate(new JsonObject().put(ID, id), update, true, false));
             }
         });
-        JsonArray ids = new JsonArray(new ArrayList<>(buckets.keySet()));
+        List<String> ids = new ArrayList<>(buckets.keySet());
         return upsertAll(readings, updates)
-                .compose(changed -> mongo.findWithOptions(readings,
-                                new JsonObject().put(ID, new JsonObject().put("$in", ids)),
-                                new FindOptions().setFields(ONLY_READINGS))
+                .compose(changed -> MongoSupport.findByIds(mongo, readings, ids, ONLY_READINGS)
                         .map(docs -> {
                             Map<String, JsonObject> totals = new LinkedHashMap<>();
                             docs.forEach(doc -> totals.put(doc.getString(ID), merged(doc, List.of()).totals()));

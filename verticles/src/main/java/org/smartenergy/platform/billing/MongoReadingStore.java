@@ -5,7 +5,6 @@ import org.smartenergy.platform.storage.StoreUnavailableException;
 import org.smartenergy.platform.storage.UsageBucketSchema;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.IndexOptions;
@@ -127,23 +126,18 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
                                                  JsonObject fields) {
         long firstHour = Math.floorDiv(from.toEpochMilli(), HOUR_MS) * HOUR_MS;
         long hours = Math.max(0, Math.floorDiv(to.toEpochMilli() - 1 - firstHour, HOUR_MS) + 1);
-        JsonObject query;
         if (hours <= MAX_HOURS_BY_ID) {
-            JsonArray ids = new JsonArray(new ArrayList<>((int) hours));
+            List<String> ids = new ArrayList<>((int) hours);
             for (long h = firstHour; h < to.toEpochMilli(); h += HOUR_MS) {
                 ids.add(bucketId(deviceId, h));
             }
-            if (ids.isEmpty()) {
-                return Future.succeededFuture(List.of());
-            }
-            query = new JsonObject().put(ID, new JsonObject().put("$in", ids));
-        } else {
-            query = new JsonObject()
-                    .put(DEVICE_ID, deviceId)
-                    .put(HOUR_START, new JsonObject()
-                            .put("$gte", MongoSupport.date(Instant.ofEpochMilli(firstHour)))
-                            .put("$lt", MongoSupport.date(to)));
+            return MongoSupport.findByIds(mongo, in, ids, fields);
         }
+        JsonObject query = new JsonObject()
+                .put(DEVICE_ID, deviceId)
+                .put(HOUR_START, new JsonObject()
+                        .put("$gte", MongoSupport.date(Instant.ofEpochMilli(firstHour)))
+                        .put("$lt", MongoSupport.date(to)));
         return fields == null ? mongo.find(in, query) : mongo.findWithOptions(in, query, new FindOptions().setFields(fields));
     }
 
@@ -192,30 +186,19 @@ public final class MongoReadingStore implements ReadingStore, UsageTotalsSource,
     }
 
     /**
-     * Reads the hour buckets of those days without their readings: the totals the cache copies after a store. One
-     * {@code find({_id: {$in: [its 24 hour ids]}})} per device day, all at once: each is an index lookup of 24 ids,
-     * while a single {@code $in} of every day's ids made the embedded stand-in match each document found against
-     * the whole list (quadratic in the days of a batch; 11 % of a node's CPU in the backfill benchmark).
+     * Reads the hour buckets of those days without their readings: the totals the cache copies after a store (by
+     * {@code _id}, {@link MongoSupport#findByIds}).
      */
     @Override
     public Future<List<BucketTotals>> totals(Set<DeviceDay> days) {
-        if (days.isEmpty()) {
-            return Future.succeededFuture(List.of());
-        }
-        List<Future<List<JsonObject>>> reads = new ArrayList<>(days.size());
+        List<String> ids = new ArrayList<>(days.size() * 24);
         for (DeviceDay d : days) {
             long dayStart = UsageBuckets.startOfDay(d.day()).toEpochMilli();
-            JsonArray ids = new JsonArray(new ArrayList<>(24));
             for (int h = 0; h < 24; h++) {
                 ids.add(bucketId(d.deviceId(), dayStart + h * HOUR_MS));
             }
-            reads.add(mongo.find(collection, new JsonObject().put(ID, new JsonObject().put("$in", ids))));
         }
-        return Future.all(reads).map(all -> {
-            List<JsonObject> docs = new ArrayList<>();
-            reads.forEach(read -> docs.addAll(read.result()));
-            return toTotals(docs);
-        });
+        return MongoSupport.findByIds(mongo, collection, ids, null).map(MongoReadingStore::toTotals);
     }
 
     /** Distinct device ids of the day's buckets (the {@code day} index serves the filter). */

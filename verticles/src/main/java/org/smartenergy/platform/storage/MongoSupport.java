@@ -5,9 +5,15 @@ import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoServerException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.bulk.BulkWriteError;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.mongo.FindOptions;
+import io.vertx.ext.mongo.MongoClient;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What every MongoDB data-access class of the platform needs: dates in the extended-JSON form vertx-mongo-client
@@ -17,8 +23,44 @@ import java.time.Instant;
 public final class MongoSupport {
 
     private static final int DUPLICATE_KEY = 11000;
+    /** Ids per {@code find} of {@link #findByIds}. */
+    public static final int IDS_PER_FIND = 48;
 
     private MongoSupport() {
+    }
+
+    /**
+     * The documents of {@code collection} whose {@code _id} is one of {@code ids}, in no particular order: one
+     * {@code find({_id: {$in: [...]}})} per {@value #IDS_PER_FIND} ids, all at once. Why not one {@code $in} of
+     * them all: MongoDB answers either from the {@code _id} index, but the embedded stand-in (mongo-java-server)
+     * matches every document it found against the whole list, so one large {@code $in} costs the square of its
+     * length there (the cache's day totals of a batch, a bill's 745 hours).
+     *
+     * @param fields the projection, or null for whole documents
+     */
+    public static Future<List<JsonObject>> findByIds(MongoClient mongo, String collection, List<String> ids,
+                                                     JsonObject fields) {
+        if (ids.isEmpty()) {
+            return Future.succeededFuture(List.of());
+        }
+        FindOptions options = new FindOptions();
+        if (fields != null) {
+            options.setFields(fields);
+        }
+        List<Future<List<JsonObject>>> reads = new ArrayList<>((ids.size() + IDS_PER_FIND - 1) / IDS_PER_FIND);
+        for (int from = 0; from < ids.size(); from += IDS_PER_FIND) {
+            JsonArray chunk = new JsonArray(new ArrayList<>(ids.subList(from, Math.min(ids.size(), from + IDS_PER_FIND))));
+            reads.add(mongo.findWithOptions(collection, new JsonObject().put("_id", new JsonObject().put("$in", chunk)),
+                    options));
+        }
+        if (reads.size() == 1) {
+            return reads.get(0);
+        }
+        return Future.all(reads).map(all -> {
+            List<JsonObject> docs = new ArrayList<>();
+            reads.forEach(read -> docs.addAll(read.result()));
+            return docs;
+        });
     }
 
     /** @return the value that stores {@code instant} as a BSON date */

@@ -279,6 +279,52 @@ class BillingVerticleIT {
                 })));
     }
 
+    @Test
+    void deliveriesArrivingWithinTheStoreBatchDelayAreStoredInOneCallAndEachAcked(Vertx vertx, VertxTestContext ctx) {
+        // GIVEN a verticle that groups deliveries for up to 2 s or 1,000 readings, with a store counting its calls
+        List<List<MeterReading>> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        ReadingStore counting = new ReadingStore() {
+            @Override
+            public Future<StoreResult> store(List<MeterReading> readings) {
+                calls.add(List.copyOf(readings));
+                return store.store(readings);
+            }
+
+            @Override
+            public Future<List<UsageBucket>> usage(String deviceId, Instant from, Instant to, UsageStep step) {
+                return store.usage(deviceId, from, to, step);
+            }
+
+            @Override
+            public Future<Void> init() {
+                return store.init();
+            }
+        };
+        List<List<MeterReading>> batches = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            batches.add(readings("meter-g", i * 3, 3, 100));
+        }
+        BillingOptions grouping = BillingOptions.DEFAULTS.withStoreRetryBackoff(50, 500).withStoreBatch(1_000, 2_000);
+        deploy(vertx, counting, cache(redis), RabbitSettings.DEFAULT_URI, grouping)
+                // WHEN four batches are published one after the other
+                .compose(v -> publish(batches.get(0)))
+                .compose(v -> publish(batches.get(1)))
+                .compose(v -> publish(batches.get(2)))
+                .compose(v -> publish(batches.get(3)))
+                .compose(v -> waitFor(vertx, () -> Future.succeededFuture(count(BillingVerticle.STORED_METRIC) == 12)))
+                .compose(v -> {
+                    // THEN they were stored in one call holding all their readings, in order
+                    ctx.verify(() -> assertThat(calls).containsExactly(
+                            batches.stream().flatMap(List::stream).toList()));
+                    return undeployAndCountReady(vertx);
+                })
+                .onComplete(ctx.succeeding(ready -> ctx.verify(() -> {
+                    // AND each delivery was acked
+                    assertThat(ready).isZero();
+                    ctx.completeNow();
+                })));
+    }
+
     /** Holds every store call until {@link #release()}, then passes through. */
     private static final class GatedStore implements ReadingStore {
         private final ReadingStore delegate;
@@ -353,8 +399,13 @@ class BillingVerticleIT {
     }
 
     private Future<Void> deploy(Vertx vertx, ReadingStore readingStore, UsageCache cache, String uri, int prefetch) {
+        return deploy(vertx, readingStore, cache, uri,
+                BillingOptions.DEFAULTS.withStoreRetryBackoff(50, 500).withPrefetch(prefetch));
+    }
+
+    private Future<Void> deploy(Vertx vertx, ReadingStore readingStore, UsageCache cache, String uri,
+                                BillingOptions options) {
         RabbitSettings rabbit = new RabbitSettings(uri, 200, 5000, topology);
-        BillingOptions options = BillingOptions.DEFAULTS.withStoreRetryBackoff(50, 500).withPrefetch(prefetch);
         return vertx.deployVerticle(new BillingVerticle(options, rabbit, readingStore, cache, metrics))
                 .onSuccess(id -> deploymentId = id)
                 .mapEmpty();
