@@ -186,8 +186,6 @@ public final class GatewayVerticle extends VerticleBase {
                 usage, bills, tariffs, () -> listening);
 
         grpcServer = vertx.createHttpServer(grpcServerOptions(options))
-                // one socket flush per event-loop turn for the acks written to a connection (see GrpcEdge)
-                .connectionHandler(GrpcEdge::consolidateFlushes)
                 // frame and encoding checks vertx-grpc 5.0.7 lacks, before its deframer (see GrpcEdge)
                 .requestHandler(GrpcEdge.guard(grpc, options.grpcReflection()));
         httpServer = vertx.createHttpServer(httpServerOptions(options));

@@ -1,18 +1,12 @@
 package org.smartenergy.platform.gateway;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http2.Http2ConnectionHandler;
-import io.netty.handler.flush.FlushConsolidationHandler;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.http.HttpServerRequestInternal;
 import io.vertx.core.internal.http.HttpServerRequestWrapper;
-import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.MessageSizeOverflowException;
@@ -157,27 +151,6 @@ final class GrpcEdge {
                 .putHeader("grpc-accept-encoding", IDENTITY + "," + GZIP)
                 .end()
                 .onFailure(t -> LOG.debug("refusal not delivered [path: {}]: {}", request.path(), t.toString()));
-    }
-
-    /**
-     * Makes the acks written to one HTTP/2 connection in one event-loop turn leave in one socket flush. Vert.x
-     * flushes after every write made outside the reading of the connection's input (VertxHttp2ConnectionHandler
-     * 5.0.7), and acks are written when ingestion's reply arrives, so a reply for a hundred readings of the loggers
-     * on one connection cost a hundred flushes and syscalls. Netty's {@link FlushConsolidationHandler}, put on the
-     * application side of the HTTP/2 handler, turns the flushes of a turn into one at its end (and one every
-     * {@value FlushConsolidationHandler#DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES} flushes). Connections whose pipeline
-     * this cannot reach (not a Vert.x connection, or not HTTP/2) are left as they are.
-     */
-    static void consolidateFlushes(HttpConnection connection) {
-        if (!(connection instanceof ConnectionBase base)) {
-            return;
-        }
-        ChannelPipeline pipeline = base.channel().pipeline();
-        ChannelHandlerContext http2 = pipeline.context(Http2ConnectionHandler.class);
-        if (http2 != null && pipeline.get(FlushConsolidationHandler.class) == null) {
-            pipeline.addAfter(http2.name(), "sep-flush-consolidation",
-                    new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-        }
     }
 
     /** grpc-message is percent-encoded UTF-8 (gRPC over HTTP/2 spec). */
