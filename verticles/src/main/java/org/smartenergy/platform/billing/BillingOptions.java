@@ -41,15 +41,15 @@ public record BillingOptions(int prefetch, long storeRetryInitialBackoffMs, long
             "readingsCollection", "redisKeyPrefix", "closeGraceHours", "closeCheckIntervalMs", "storeBatchMaxReadings",
             "storeBatchMaxDelayMs");
 
-    public static final int DEFAULT_PREFETCH = 16;
+    public static final int DEFAULT_PREFETCH = 64;
     public static final long DEFAULT_STORE_RETRY_INITIAL_BACKOFF_MS = 200;
     public static final long DEFAULT_STORE_RETRY_MAX_BACKOFF_MS = 5000;
     public static final String DEFAULT_READINGS_COLLECTION = "usage_hours";
     public static final String DEFAULT_REDIS_KEY_PREFIX = "sep:";
     public static final int DEFAULT_CLOSE_GRACE_HOURS = 48;
     public static final long DEFAULT_CLOSE_CHECK_INTERVAL_MS = 60_000;
-    public static final int DEFAULT_STORE_BATCH_MAX_READINGS = 2_000;
-    public static final long DEFAULT_STORE_BATCH_MAX_DELAY_MS = 20;
+    public static final int DEFAULT_STORE_BATCH_MAX_READINGS = 5_000;
+    public static final long DEFAULT_STORE_BATCH_MAX_DELAY_MS = 200;
 
     /** All defaults. */
     public static final BillingOptions DEFAULTS = new BillingOptions(DEFAULT_PREFETCH,

@@ -16,7 +16,7 @@ class BillingOptionsTest {
         MongoSettings mongo = MongoSettings.fromJson(null);
         RedisSettings redis = RedisSettings.fromJson(new JsonObject());
         // THEN every value is its default
-        assertThat(billing).isEqualTo(new BillingOptions(16, 200, 5000, "usage_hours", "sep:"));
+        assertThat(billing).isEqualTo(new BillingOptions(64, 200, 5000, "usage_hours", "sep:"));
         assertThat(mongo.toClientConfig()).isEqualTo(new JsonObject()
                 .put("connection_string", "mongodb://127.0.0.1:27017/?w=majority&journal=true")
                 .put("db_name", "energy")
