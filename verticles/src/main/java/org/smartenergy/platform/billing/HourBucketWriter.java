@@ -214,12 +214,7 @@ final class HourBucketWriter {
         }
         JsonObject update = new JsonObject()
                 .put("$setOnInsert", readingsFields(bucketReadings.get(0)).put(READINGS, all));
-        JsonObject filter = new JsonObject().put(ID, id);
-        FindOptions fields = new FindOptions().setFields(ONLY_READINGS);
-        return mongo.findOneAndUpdateWithOptions(readings, filter, update, fields, UPSERT_RETURN_BEFORE)
-                .recover(e -> MongoSupport.isDuplicateKey(e)
-                        ? mongo.findOneAndUpdateWithOptions(readings, filter, update, fields, UPSERT_RETURN_BEFORE)
-                        : Future.failedFuture(e))
+        return upsertReturningBefore(id, update)
                 .compose(before -> {
                     knownHours.put(id, Boolean.TRUE);
                     if (before == null) {
@@ -262,18 +257,28 @@ final class HourBucketWriter {
         JsonObject update = new JsonObject()
                 .put("$max", max)
                 .put("$setOnInsert", readingsFields(bucketReadings.get(0)));
-        JsonObject filter = new JsonObject().put(ID, id);
-        FindOptions fields = new FindOptions().setFields(ONLY_READINGS);
-        return mongo.findOneAndUpdateWithOptions(readings, filter, update, fields, UPSERT_RETURN_BEFORE)
-                // two upserts of a new hour racing: the loser's insert hits the winner's _id; once more finds it
-                .recover(e -> MongoSupport.isDuplicateKey(e)
-                        ? mongo.findOneAndUpdateWithOptions(readings, filter, update, fields, UPSERT_RETURN_BEFORE)
-                        : Future.failedFuture(e))
+        return upsertReturningBefore(id, update)
                 .map(before -> {
                     knownHours.put(id, Boolean.TRUE);
                     Merged after = merged(before, bucketReadings);
                     return new Merge(after.newlyStored(), Map.of(id, after.totals()));
                 });
+    }
+
+    /**
+     * {@code findOneAndUpdate({_id: id}, update, upsert, returnDocument before, projection readings)} on the hour's
+     * readings document. Two upserts of a new hour racing: the loser's insert hits the winner's {@code _id}; once
+     * more finds the winner's document.
+     *
+     * @return the readings document before the write, or null if this write created it
+     */
+    private Future<JsonObject> upsertReturningBefore(String id, JsonObject update) {
+        JsonObject filter = new JsonObject().put(ID, id);
+        FindOptions fields = new FindOptions().setFields(ONLY_READINGS);
+        return mongo.findOneAndUpdateWithOptions(readings, filter, update, fields, UPSERT_RETURN_BEFORE)
+                .recover(e -> MongoSupport.isDuplicateKey(e)
+                        ? mongo.findOneAndUpdateWithOptions(readings, filter, update, fields, UPSERT_RETURN_BEFORE)
+                        : Future.failedFuture(e));
     }
 
     /** Computes, from the readings document as it was before the write and the readings written, its totals after. */

@@ -283,21 +283,11 @@ class BillingVerticleIT {
     void deliveriesArrivingWithinTheStoreBatchDelayAreStoredInOneCallAndEachAcked(Vertx vertx, VertxTestContext ctx) {
         // GIVEN a verticle that groups deliveries for up to 2 s or 1,000 readings, with a store counting its calls
         List<List<MeterReading>> calls = java.util.Collections.synchronizedList(new ArrayList<>());
-        ReadingStore counting = new ReadingStore() {
+        ReadingStore counting = new DelegatingStore(store) {
             @Override
             public Future<StoreResult> store(List<MeterReading> readings) {
                 calls.add(List.copyOf(readings));
-                return store.store(readings);
-            }
-
-            @Override
-            public Future<List<UsageBucket>> usage(String deviceId, Instant from, Instant to, UsageStep step) {
-                return store.usage(deviceId, from, to, step);
-            }
-
-            @Override
-            public Future<Void> init() {
-                return store.init();
+                return delegate.store(readings);
             }
         };
         List<List<MeterReading>> batches = new ArrayList<>();
@@ -325,14 +315,32 @@ class BillingVerticleIT {
                 })));
     }
 
+    /** A store passing every call to another; subclasses change what they need. */
+    private abstract static class DelegatingStore implements ReadingStore {
+        final ReadingStore delegate;
+
+        DelegatingStore(ReadingStore delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Future<List<UsageBucket>> usage(String deviceId, Instant from, Instant to, UsageStep step) {
+            return delegate.usage(deviceId, from, to, step);
+        }
+
+        @Override
+        public Future<Void> init() {
+            return delegate.init();
+        }
+    }
+
     /** Holds every store call until {@link #release()}, then passes through. */
-    private static final class GatedStore implements ReadingStore {
-        private final ReadingStore delegate;
+    private static final class GatedStore extends DelegatingStore {
         private final Promise<Void> gate = Promise.promise();
         private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
 
         GatedStore(ReadingStore delegate) {
-            this.delegate = delegate;
+            super(delegate);
         }
 
         int held() {
@@ -349,16 +357,6 @@ class BillingVerticleIT {
                 held.incrementAndGet();
             }
             return gate.future().compose(v -> delegate.store(readings));
-        }
-
-        @Override
-        public Future<List<UsageBucket>> usage(String deviceId, Instant from, Instant to, UsageStep step) {
-            return delegate.usage(deviceId, from, to, step);
-        }
-
-        @Override
-        public Future<Void> init() {
-            return delegate.init();
         }
     }
 

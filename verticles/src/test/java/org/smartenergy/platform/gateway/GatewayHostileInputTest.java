@@ -191,10 +191,7 @@ class GatewayHostileInputTest {
         // GIVEN ingestion holds readings briefly, then accepts them
         gateway.ingestion.respond(r -> FakeIngestion.Reply.HOLD);
         // WHEN one valid reading is forwarded, and a frame with the compressed flag but no encoding follows
-        io.vertx.core.http.HttpClientRequest request = GatewayHarness.await(
-                http.request(HttpMethod.POST, gateway.verticle.grpcPort(), "127.0.0.1", STREAM));
-        request.setChunked(true).putHeader("content-type", "application/grpc").putHeader("te", "trailers")
-                .putHeader("authorization", bearer(gateway.token));
+        io.vertx.core.http.HttpClientRequest request = openStream();
         Future<Answer> answer = request.response()
                 .compose(response -> response.body().map(payload -> answer(response, payload)));
         request.write(frame(reading(DEVICE, 1).toByteArray()));
@@ -219,10 +216,7 @@ class GatewayHostileInputTest {
         for (int seq = 1; seq <= 300; seq++) {
             body.appendBuffer(frame(reading(DEVICE, seq).toByteArray()));
         }
-        io.vertx.core.http.HttpClientRequest request = GatewayHarness.await(
-                http.request(HttpMethod.POST, gateway.verticle.grpcPort(), "127.0.0.1", STREAM));
-        request.setChunked(true).putHeader("content-type", "application/grpc").putHeader("te", "trailers")
-                .putHeader("authorization", bearer(gateway.token));
+        io.vertx.core.http.HttpClientRequest request = openStream();
         Future<Answer> answer = request.response()
                 .compose(response -> response.body().map(payload -> answer(response, payload)));
         int[] cuts = {1, 3, 2, 17, 4096, 1, 800, 4, 5, 6000};
@@ -416,6 +410,15 @@ class GatewayHostileInputTest {
                     return request.response();
                 })
                 .compose(response -> response.body().map(payload -> answer(response, payload)));
+    }
+
+    /** A StreamReadings call of the gateway's device, its body written by the test (the headers are sent). */
+    private io.vertx.core.http.HttpClientRequest openStream() throws Exception {
+        io.vertx.core.http.HttpClientRequest request = GatewayHarness.await(
+                http.request(HttpMethod.POST, gateway.verticle.grpcPort(), "127.0.0.1", STREAM));
+        request.setChunked(true).putHeader("content-type", "application/grpc").putHeader("te", "trailers")
+                .putHeader("authorization", bearer(gateway.token));
+        return request;
     }
 
     private static Answer answer(HttpClientResponse response, Buffer body) {
