@@ -193,22 +193,12 @@ class BillingVerticleIT {
         long expected = sum(batch);
         proxy = new ConnectionKillingProxy(vertx, "127.0.0.1", 5672);
         AtomicBoolean killed = new AtomicBoolean();
-        ReadingStore dyingAfterWrite = new ReadingStore() {
+        ReadingStore dyingAfterWrite = new DelegatingStore(store) {
             @Override
             public Future<StoreResult> store(List<MeterReading> readings) {
-                return store.store(readings).compose(result -> killed.compareAndSet(false, true)
+                return delegate.store(readings).compose(result -> killed.compareAndSet(false, true)
                         ? proxy.killConnections().map(result)
                         : Future.succeededFuture(result));
-            }
-
-            @Override
-            public Future<List<UsageBucket>> usage(String deviceId, Instant from, Instant to, UsageStep step) {
-                return store.usage(deviceId, from, to, step);
-            }
-
-            @Override
-            public Future<Void> init() {
-                return store.init();
             }
         };
         proxy.start()
