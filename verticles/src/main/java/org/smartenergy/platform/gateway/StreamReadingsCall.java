@@ -42,6 +42,8 @@ final class StreamReadingsCall {
     private boolean pausedForUnacked;
     private boolean pausedForWrites;
     private boolean paused;
+    /** Whether the current pause counts in {@code energy.gateway.streams.paused}. */
+    private boolean countedAsPaused;
 
     StreamReadingsCall(ReadingCalls calls, GrpcServerRequest<Reading, ReadingAck> request) {
         this.calls = calls;
@@ -239,12 +241,15 @@ final class StreamReadingsCall {
         paused = pause;
         if (pause) {
             request.pause();
+            // the pause before authentication is not back-pressure: neither counted nor, on resume, uncounted
             if (deviceId != null) {
                 metrics.streamPaused();
+                countedAsPaused = true;
             }
         } else {
-            if (deviceId != null) {
+            if (countedAsPaused) {
                 metrics.streamResumed();
+                countedAsPaused = false;
             }
             request.resume();
         }

@@ -302,6 +302,7 @@ class GatewayGrpcTest {
         gateway = GatewayHarness.start(vertx, GatewayOptions.withSecret(GatewayHarness.SECRET).withPorts(0, 0)
                 .withMaxUnackedPerStream(maxUnacked));
         gateway.ingestion.respond(r -> FakeIngestion.Reply.HOLD);
+        double pausedBefore = pausedNow();
         AckCollector collector = new AckCollector();
         StreamObserver<Reading> requests = gateway.async(bearer(gateway.token)).streamReadings(collector);
 
@@ -316,6 +317,7 @@ class GatewayGrpcTest {
         Thread.sleep(300);
         assertThat(gateway.ingestion.received).hasSize(maxUnacked);
         assertThat(gateway.counter(GatewayMetrics.PAUSES)).isGreaterThanOrEqualTo(1.0);
+        assertThat(pausedNow()).as("streams paused now").isEqualTo(pausedBefore + 1);
 
         // WHEN ingestion answers what it holds, again and again
         gateway.ingestion.releaseHeldEvery(5);
@@ -327,7 +329,14 @@ class GatewayGrpcTest {
         assertThat(collector.acks).hasSize(count);
         assertThat(seqs).hasSize(count);
         assertThat(gateway.ingestion.maxHeld.get()).isLessThanOrEqualTo(maxUnacked);
+        // AND once the call is over it no longer counts as paused (nor below: opening a stream is no resume)
+        waitFor(() -> pausedNow() == pausedBefore);
         gateway.ingestion.stopReleasing();
+    }
+
+    /** {@code energy.gateway.streams.paused}: shared by every gateway of the JVM, so tests compare it before/after. */
+    private double pausedNow() {
+        return gateway.meters.find(GatewayMetrics.PAUSED).gauge().value();
     }
 
     @Test
