@@ -235,9 +235,7 @@ final class HourBucketWriter {
         List<MeterReading> missing = new ArrayList<>();
         for (MeterReading r : candidates) {
             JsonObject present = stored.getJsonObject(String.valueOf(r.timestamp().toEpochMilli()));
-            if (present == null || Arrays.compare(new long[]{r.usageMwh(), r.seq(), r.intervalSeconds()},
-                    new long[]{number(present, READING_USAGE), number(present, READING_SEQ),
-                            number(present, READING_INTERVAL)}) > 0) {
+            if (present == null || Arrays.compare(order(r), order(present)) > 0) {
                 missing.add(r);
             }
         }
@@ -288,11 +286,11 @@ final class HourBucketWriter {
         for (String ms : stored.fieldNames()) {
             JsonObject e = stored.getJsonObject(ms);
             after.put(Long.parseLong(ms),
-                    new long[]{number(e, READING_USAGE), number(e, READING_SEQ), number(e, READING_INTERVAL)});
+                    order(e));
         }
         int newlyStored = 0;
         for (MeterReading r : written) {
-            long[] mine = {r.usageMwh(), r.seq(), r.intervalSeconds()};
+            long[] mine = order(r);
             long[] present = after.get(r.timestamp().toEpochMilli());
             if (present == null) {
                 newlyStored++;
@@ -333,8 +331,17 @@ final class HourBucketWriter {
 
     /** Orders two copies of one reading as {@code $max} orders their stored documents: usage, seq, interval. */
     private static int compare(MeterReading a, MeterReading b) {
-        return Arrays.compare(new long[]{a.usageMwh(), a.seq(), a.intervalSeconds()},
-                new long[]{b.usageMwh(), b.seq(), b.intervalSeconds()});
+        return Arrays.compare(order(a), order(b));
+    }
+
+    /** A reading's fields in the order {@code $max} compares its stored document: usage, seq, interval. */
+    private static long[] order(MeterReading r) {
+        return new long[]{r.usageMwh(), r.seq(), r.intervalSeconds()};
+    }
+
+    /** A stored reading ({@code {e, s, i}}) in the same order. */
+    private static long[] order(JsonObject stored) {
+        return new long[]{number(stored, READING_USAGE), number(stored, READING_SEQ), number(stored, READING_INTERVAL)};
     }
 
     /** The stored form of a reading; field order matters: {@code $max} compares documents field by field. */
