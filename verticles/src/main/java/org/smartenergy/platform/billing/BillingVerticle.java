@@ -272,9 +272,9 @@ public final class BillingVerticle extends VerticleBase {
 
     /**
      * Stores the waiting deliveries' readings in one call, then acks each delivery (on the channel it came from)
-     * and hands the readings to the cache ({@link #updateCache}, not awaited by the acks). Nothing is acked before the whole group is stored; a failed
-     * store is retried with the deliveries held, and a crash before the acks has the broker redeliver them all (the
-     * store counts them as duplicates).
+     * and hands the readings to the cache ({@link #updateCache}, not awaited by the acks). Nothing is acked before
+     * the whole group is stored; a failed store is retried with the deliveries held, and a crash before the acks has
+     * the broker redeliver them all (the store counts them as duplicates).
      */
     private void storePending() {
         if (pendingTimer != -1) {

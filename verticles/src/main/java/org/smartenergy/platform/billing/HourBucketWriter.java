@@ -23,14 +23,14 @@ import java.util.List;
 import java.util.Map;
 
 import static org.smartenergy.platform.storage.UsageBucketSchema.COUNT;
-import static org.smartenergy.platform.storage.UsageBucketSchema.LATEST;
-import static org.smartenergy.platform.storage.UsageBucketSchema.LATEST_END;
-import static org.smartenergy.platform.storage.UsageBucketSchema.LATEST_INTERVAL;
 import static org.smartenergy.platform.storage.UsageBucketSchema.DAY;
 import static org.smartenergy.platform.storage.UsageBucketSchema.DEVICE_ID;
 import static org.smartenergy.platform.storage.UsageBucketSchema.HOUR;
 import static org.smartenergy.platform.storage.UsageBucketSchema.HOUR_START;
 import static org.smartenergy.platform.storage.UsageBucketSchema.ID;
+import static org.smartenergy.platform.storage.UsageBucketSchema.LATEST;
+import static org.smartenergy.platform.storage.UsageBucketSchema.LATEST_END;
+import static org.smartenergy.platform.storage.UsageBucketSchema.LATEST_INTERVAL;
 import static org.smartenergy.platform.storage.UsageBucketSchema.READINGS;
 import static org.smartenergy.platform.storage.UsageBucketSchema.READING_INTERVAL;
 import static org.smartenergy.platform.storage.UsageBucketSchema.READING_SEQ;
