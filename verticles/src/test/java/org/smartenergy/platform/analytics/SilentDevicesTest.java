@@ -1,7 +1,6 @@
 package org.smartenergy.platform.analytics;
 
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -92,53 +91,6 @@ class SilentDevicesTest {
                 // THEN no device is counted, neither recent nor silent
                 .onComplete(ctx.succeeding(counts -> ctx.verify(() -> {
                     assertThat(counts).isEqualTo(SilentDevices.Counts.NONE);
-                    ctx.completeNow();
-                })));
-    }
-
-    @Test
-    void aReadingStoredLateForAnEarlierHourDoesNotHideTheDevicesLatestReading(VertxTestContext ctx) {
-        // GIVEN a 15-minute meter whose reading ending 11:45 is stored first and one ending 10:15 (another hour)
-        // after it, and a second meter the other way round
-        store.store(List.of(new MeterReading("late-old", Instant.parse("2026-11-28T11:45:00Z"), 1_000, 2, 900)))
-                .compose(v -> store.store(List.of(
-                        new MeterReading("late-old", Instant.parse("2026-11-28T10:15:00Z"), 1_000, 1, 900))))
-                .compose(v -> store.store(List.of(
-                        new MeterReading("in-order", Instant.parse("2026-11-28T10:15:00Z"), 1_000, 1, 900))))
-                .compose(v -> store.store(List.of(
-                        new MeterReading("in-order", Instant.parse("2026-11-28T11:45:00Z"), 1_000, 2, 900))))
-                // WHEN silence is counted at 12:00 with N = 4 (deadline 11:45 + 1 h)
-                .compose(v -> silentDevices.count(NOW, 4))
-                // THEN neither is silent: each one's latest reading is the one ending 11:45
-                .compose(four -> {
-                    ctx.verify(() -> assertThat(four).isEqualTo(new SilentDevices.Counts(2, 0)));
-                    // WHEN N = 1 (deadline 12:00, not passed) and then at 12:01 with N = 1
-                    return silentDevices.count(NOW, 1);
-                })
-                .compose(one -> {
-                    ctx.verify(() -> assertThat(one).isEqualTo(new SilentDevices.Counts(2, 0)));
-                    return silentDevices.count(NOW.plusSeconds(60), 1);
-                })
-                // THEN both are silent a minute after 11:45 + 15 min
-                .onComplete(ctx.succeeding(later -> ctx.verify(() -> {
-                    assertThat(later).isEqualTo(new SilentDevices.Counts(2, 2));
-                    ctx.completeNow();
-                })));
-    }
-
-    @Test
-    void hourDocumentsWithoutTheirLatestReadingAreNotCounted(VertxTestContext ctx) {
-        // GIVEN an hour document of today as a version before "latest" wrote it, and a meter heard 30 min ago
-        JsonObject legacy = new JsonObject().put("_id", "legacy|2026-11-28T09").put("deviceId", "legacy")
-                .put("day", "2026-11-28").put("hour", 9).put("total", 1_000L).put("count", 1L);
-        mongo.insert(COLLECTION, legacy)
-                .compose(id -> store.store(List.of(
-                        new MeterReading("heard", Instant.parse("2026-11-28T11:30:00Z"), 1_000, 1, 900))))
-                // WHEN silence is counted
-                .compose(v -> silentDevices.count(NOW, 4))
-                // THEN only the meter whose hour document carries its latest reading is counted (and not silent)
-                .onComplete(ctx.succeeding(counts -> ctx.verify(() -> {
-                    assertThat(counts).isEqualTo(new SilentDevices.Counts(1, 0));
                     ctx.completeNow();
                 })));
     }
