@@ -62,14 +62,6 @@ public final class BillingVerticle extends VerticleBase {
     /** How long {@link #stop()} waits for in-flight stores and cache updates before closing the connection. */
     public static final long DRAIN_TIMEOUT_MS = 5_000;
 
-    /**
-     * One cache update ({@link UsageCache#update}) begins at most this often; what is stored meanwhile waits for the
-     * next, merged (a device's latest reading, its device days read once). Under a steady load of many devices every
-     * store group touches the same device days, and copying each group's totals cost a read of 24 hour documents
-     * and three Redis scripts per device each time.
-     */
-    public static final long CACHE_UPDATE_INTERVAL_MS = 1_000;
-
     /** How often the current bills of devices with new readings are recomputed into the cache. */
     public static final long BILL_REFRESH_MS = BillScheduler.REFRESH_MS;
     /** Name of the cluster-wide lock held by the node closing periods. */
@@ -102,13 +94,6 @@ public final class BillingVerticle extends VerticleBase {
     private long pendingTimer = -1;
     private Promise<Void> drained;
     private volatile boolean stopping;
-    /** Readings stored since the running (or last) cache update began: they go in the next one. */
-    private List<MeterReading> cacheBacklog = new ArrayList<>();
-    /** Completes when the cache update holding {@link #cacheBacklog} has completed; null while it is empty. */
-    private Promise<Void> cacheBacklogDone;
-    private boolean cacheUpdating;
-    private long cacheTimer = -1;
-    private long lastCacheUpdateNanos = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(CACHE_UPDATE_INTERVAL_MS);
 
     /**
      * @param options the {@code billing} section
@@ -272,9 +257,9 @@ public final class BillingVerticle extends VerticleBase {
 
     /**
      * Stores the waiting deliveries' readings in one call, then acks each delivery (on the channel it came from)
-     * and hands the readings to the cache ({@link #updateCache}, not awaited by the acks). Nothing is acked before
-     * the whole group is stored; a failed store is retried with the deliveries held, and a crash before the acks has
-     * the broker redeliver them all (the store counts them as duplicates).
+     * and updates the cache (not awaited by the acks). Nothing is acked before the whole group is stored; a failed
+     * store is retried with the deliveries held, and a crash before the acks has the broker redeliver them all (the
+     * store counts them as duplicates).
      */
     private void storePending() {
         if (pendingTimer != -1) {
@@ -307,7 +292,7 @@ public final class BillingVerticle extends VerticleBase {
                 .compose(result -> {
                     List<Future<?>> settled = new ArrayList<>(group.size() + 1);
                     group.forEach(d -> settled.add(ack(d.message())));
-                    settled.add(updateCache(readings));
+                    settled.add(cache.update(readings));
                     return Future.join(settled);
                 })
                 .onComplete(ar -> {
@@ -316,56 +301,6 @@ public final class BillingVerticle extends VerticleBase {
                         drained.tryComplete();
                     }
                 });
-    }
-
-    /**
-     * Hands stored readings to the cache: at once when no update ran in the last {@link #CACHE_UPDATE_INTERVAL_MS}
-     * (or the verticle stops), else with the others of the next update.
-     *
-     * @return completes (always successfully, like {@link UsageCache#update}) when the update holding them completed
-     */
-    private Future<Void> updateCache(List<MeterReading> readings) {
-        cacheBacklog.addAll(readings);
-        if (cacheBacklogDone == null) {
-            cacheBacklogDone = Promise.promise();
-        }
-        Future<Void> done = cacheBacklogDone.future();
-        scheduleCacheUpdate();
-        return done;
-    }
-
-    private void scheduleCacheUpdate() {
-        if (cacheUpdating || cacheBacklog.isEmpty()) {
-            return;
-        }
-        long waitMs = TimeUnit.NANOSECONDS.toMillis(lastCacheUpdateNanos - System.nanoTime())
-                + CACHE_UPDATE_INTERVAL_MS;
-        if (stopping || waitMs <= 0) {
-            if (cacheTimer != -1) {
-                vertx.cancelTimer(cacheTimer);
-                cacheTimer = -1;
-            }
-            runCacheUpdate();
-        } else if (cacheTimer == -1) {
-            cacheTimer = vertx.setTimer(waitMs, id -> {
-                cacheTimer = -1;
-                scheduleCacheUpdate();
-            });
-        }
-    }
-
-    private void runCacheUpdate() {
-        List<MeterReading> batch = cacheBacklog;
-        Promise<Void> done = cacheBacklogDone;
-        cacheBacklog = new ArrayList<>();
-        cacheBacklogDone = null;
-        cacheUpdating = true;
-        lastCacheUpdateNanos = System.nanoTime();
-        cache.update(batch).onComplete(ar -> {
-            cacheUpdating = false;
-            done.complete();
-            scheduleCacheUpdate();
-        });
     }
 
     /**
@@ -457,8 +392,6 @@ public final class BillingVerticle extends VerticleBase {
         return cancelled
                 .compose(v -> {
                     storePending();
-                    // a cache update waiting for its interval runs now
-                    scheduleCacheUpdate();
                     return drain();
                 })
                 .eventually(() -> client.stop())

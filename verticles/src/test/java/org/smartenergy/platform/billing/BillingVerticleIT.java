@@ -305,44 +305,6 @@ class BillingVerticleIT {
                 })));
     }
 
-    @Test
-    void groupsStoredWithinTheCacheIntervalReachTheCacheInOneUpdate(Vertx vertx, VertxTestContext ctx) {
-        // GIVEN a verticle storing each delivery on its own, and a cache whose reads of the stored totals are counted
-        java.util.concurrent.atomic.AtomicInteger totalsReads = new java.util.concurrent.atomic.AtomicInteger();
-        UsageTotalsSource counting = days -> {
-            totalsReads.incrementAndGet();
-            return store.totals(days);
-        };
-        UsageCache countingCache = new UsageCache(redis, counting, keyPrefix, 1000, metrics);
-        List<MeterReading> batch1 = readings("meter-c", 0, 2, 100);
-        List<MeterReading> batch2 = readings("meter-c", 2, 2, 200);
-        List<MeterReading> batch3 = readings("meter-c", 4, 2, 300);
-        long total = sum(batch1) + sum(batch2) + sum(batch3);
-        BillingOptions oneByOne = BillingOptions.DEFAULTS.withStoreRetryBackoff(50, 500).withStoreBatch(1_000, 0);
-        deploy(vertx, store, countingCache, RabbitSettings.DEFAULT_URI, oneByOne)
-                // WHEN a batch is stored and cached
-                .compose(v -> publish(batch1))
-                .compose(v -> waitFor(vertx, () -> hget(cacheKey("meter-c", "day"), "2026-11-27")
-                        .map(v2 -> kwh(sum(batch1)).equals(v2))))
-                // AND two more are stored on their own, 100 ms apart (an update takes a few ms), well within 1 s
-                .compose(v -> publish(batch2))
-                .compose(v -> waitFor(vertx, () -> Future.succeededFuture(count(BillingVerticle.STORED_METRIC) == 4)))
-                .compose(v -> vertx.timer(100))
-                .compose(v -> publish(batch3))
-                .compose(v -> waitFor(vertx, () -> Future.succeededFuture(count(BillingVerticle.STORED_METRIC) == 6)))
-                // THEN the cache ends with the day's total and the latest reading of all three
-                .compose(v -> waitFor(vertx, () -> hget(cacheKey("meter-c", "day"), "2026-11-27")
-                        .map(v2 -> kwh(total).equals(v2))))
-                .compose(v -> hget(cacheKey("meter-c", "latest"), "ts"))
-                .onComplete(ctx.succeeding(ts -> ctx.verify(() -> {
-                    assertThat(ts).isEqualTo(Long.toString(batch3.get(1).timestamp().toEpochMilli()));
-                    // AND it read the stored totals twice: the first batch at once, the other two together
-                    // BillingVerticle.CACHE_UPDATE_INTERVAL_MS after it (one read per batch without the interval)
-                    assertThat(totalsReads.get()).isEqualTo(2);
-                    ctx.completeNow();
-                })));
-    }
-
     /** A store passing every call to another; subclasses change what they need. */
     private abstract static class DelegatingStore implements ReadingStore {
         final ReadingStore delegate;
