@@ -5,7 +5,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.mongo.MongoClient;
-import org.smartenergy.platform.storage.MongoSupport;
 import org.smartenergy.platform.storage.UsageBucketSchema;
 
 import java.time.Instant;
@@ -14,10 +13,11 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
-import static org.smartenergy.platform.storage.UsageBucketSchema.HOUR_START;
+import static org.smartenergy.platform.storage.UsageBucketSchema.DAY;
 import static org.smartenergy.platform.storage.UsageBucketSchema.DEVICE_ID;
-import static org.smartenergy.platform.storage.UsageBucketSchema.READINGS;
-import static org.smartenergy.platform.storage.UsageBucketSchema.READING_INTERVAL;
+import static org.smartenergy.platform.storage.UsageBucketSchema.LATEST;
+import static org.smartenergy.platform.storage.UsageBucketSchema.LATEST_END;
+import static org.smartenergy.platform.storage.UsageBucketSchema.LATEST_INTERVAL;
 import static org.smartenergy.platform.storage.UsageBucketSchema.ref;
 
 /**
@@ -26,7 +26,10 @@ import static org.smartenergy.platform.storage.UsageBucketSchema.ref;
  * {@code silentAfterIntervals} of its own interval ago. Each reading gives a deadline, its end plus that many
  * intervals; a device is silent once its latest deadline has passed, so a 15-minute meter counts as silent after an
  * hour (at 4 intervals) and a daily one after four days, without per-device configuration. One aggregation inside
- * MongoDB over the readings documents of the two days (index {@code {deviceId, hourStart}} of the readings collection); the answer is two numbers, whatever the fleet size.
+ * MongoDB over the hour documents of the two days (index {@code day}), each of which carries its hour's latest
+ * reading ({@link UsageBucketSchema#LATEST}): one document per device hour is read, however many readings the hour
+ * holds (it read every reading of the two days before). The answer is two numbers, whatever the fleet size. Hour
+ * documents written by a version before {@code latest} existed are not counted.
  * A device silent since before yesterday has no bucket in those days any more and is no longer counted.
  */
 public final class SilentDevices {
@@ -41,12 +44,11 @@ public final class SilentDevices {
     private final String collection;
 
     /**
-     * @param hours the hour collection ({@code billing.readingsCollection}); the readings are read from its readings
-     *              documents ({@link UsageBucketSchema#readingsCollection})
+     * @param hours the hour collection ({@code billing.readingsCollection}), whose hour documents are read
      */
     public SilentDevices(MongoClient mongo, String hours) {
         this.mongo = mongo;
-        this.collection = UsageBucketSchema.readingsCollection(hours);
+        this.collection = hours;
     }
 
     /**
@@ -57,26 +59,26 @@ public final class SilentDevices {
     public Future<Counts> count(Instant now, int silentAfterIntervals) {
         LocalDate today = LocalDate.ofInstant(now, ZoneOffset.UTC);
         long graceMsPerIntervalSecond = 1000L * silentAfterIntervals;
-        // per bucket: the latest deadline of its readings, end (the map key, epoch ms) + N x interval
-        JsonObject deadline = new JsonObject().put("$max", new JsonObject().put("$map", new JsonObject()
-                .put("input", new JsonObject().put("$objectToArray", ref(READINGS)))
-                .put("as", "r")
-                .put("in", new JsonObject().put("$add", new JsonArray()
-                        .add(new JsonObject().put("$toLong", "$$r.k"))
-                        .add(new JsonObject().put("$multiply", new JsonArray()
-                                .add("$$r.v." + READING_INTERVAL).add(graceMsPerIntervalSecond)))))));
+        // per device: its latest reading of the two days (the largest {end, interval} of its hour documents);
+        // its deadline: end + N x interval
+        JsonObject deadline = new JsonObject().put("$add", new JsonArray()
+                .add(ref(LATEST + "." + LATEST_END))
+                .add(new JsonObject().put("$multiply", new JsonArray()
+                        .add(ref(LATEST + "." + LATEST_INTERVAL)).add(graceMsPerIntervalSecond))));
         JsonArray pipeline = new JsonArray()
-                .add(new JsonObject().put("$match", new JsonObject().put(HOUR_START, new JsonObject().put("$gte",
-                        MongoSupport.date(today.minusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant())))))
-                .add(new JsonObject().put("$project", new JsonObject().put(DEVICE_ID, 1).put("deadline", deadline)))
+                // hour documents written before they carried their latest reading are left out
+                .add(new JsonObject().put("$match", new JsonObject()
+                        .put(DAY, new JsonObject().put("$in", new JsonArray()
+                                .add(today.minusDays(1).toString()).add(today.toString())))
+                        .put(LATEST, new JsonObject().put("$exists", true))))
                 .add(new JsonObject().put("$group", new JsonObject()
                         .put("_id", ref(DEVICE_ID))
-                        .put("deadline", new JsonObject().put("$max", "$deadline"))))
+                        .put(LATEST, new JsonObject().put("$max", ref(LATEST)))))
                 .add(new JsonObject().put("$group", new JsonObject()
                         .put("_id", (Object) null)
                         .put("recent", new JsonObject().put("$sum", 1))
                         .put("silent", new JsonObject().put("$sum", new JsonObject().put("$cond", new JsonArray()
-                                .add(new JsonObject().put("$lt", new JsonArray().add("$deadline")
+                                .add(new JsonObject().put("$lt", new JsonArray().add(deadline)
                                         .add(now.toEpochMilli())))
                                 .add(1).add(0))))));
         List<JsonObject> rows = new ArrayList<>();

@@ -23,6 +23,9 @@ import java.util.List;
 import java.util.Map;
 
 import static org.smartenergy.platform.storage.UsageBucketSchema.COUNT;
+import static org.smartenergy.platform.storage.UsageBucketSchema.LATEST;
+import static org.smartenergy.platform.storage.UsageBucketSchema.LATEST_END;
+import static org.smartenergy.platform.storage.UsageBucketSchema.LATEST_INTERVAL;
 import static org.smartenergy.platform.storage.UsageBucketSchema.DAY;
 import static org.smartenergy.platform.storage.UsageBucketSchema.DEVICE_ID;
 import static org.smartenergy.platform.storage.UsageBucketSchema.HOUR;
@@ -45,7 +48,8 @@ import static org.smartenergy.platform.storage.UsageBucketSchema.TOTAL;
  * {@link #mergeReadings});
  * for the hours receiving one or two, together, one unordered bulk of per-reading {@code $max} updates and one
  * {@code find} by {@code _id} ({@link #mergeSparse}); then one unordered bulk of
- * {@code updateOne({_id}, {$max: {total, count, "quarters.QQ"}, $setOnInsert: {...}}, upsert)} on the hour documents.
+ * {@code updateOne({_id}, {$max: {total, count, "quarters.QQ", latest}, $setOnInsert: {...}}, upsert)} on the hour
+ * documents.
  * Keeping the totals out of the readings document means neither the totals write nor the totals reads (usage, cache,
  * analytics) copy an hour's readings.
  *
@@ -300,14 +304,24 @@ final class HourBucketWriter {
             }
         }
         long total = 0;
+        long latestEnd = Long.MIN_VALUE;
+        long latestInterval = 0;
         Map<Integer, Long> quarters = new HashMap<>();
         for (Map.Entry<Long, long[]> e : after.entrySet()) {
             long mwh = e.getValue()[0];
             total += mwh;
             quarters.merge(UsageBuckets.quarterOfDay(e.getKey()), mwh, Long::sum);
+            if (e.getKey() > latestEnd) {
+                latestEnd = e.getKey();
+                latestInterval = e.getValue()[2];
+            }
         }
         JsonObject totals = new JsonObject().put(TOTAL, total).put(COUNT, (long) after.size());
         quarters.forEach((q, mwh) -> totals.put(UsageBucketSchema.quarter(q), mwh));
+        if (!after.isEmpty()) {
+            // field order matters: $max compares the end first
+            totals.put(LATEST, new JsonObject().put(LATEST_END, latestEnd).put(LATEST_INTERVAL, latestInterval));
+        }
         return new Merged(newlyStored, totals);
     }
 

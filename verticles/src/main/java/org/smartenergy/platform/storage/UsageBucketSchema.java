@@ -12,14 +12,16 @@ import org.smartenergy.platform.domain.UsageBuckets;
  * <pre>
  * usage_hours:          { _id: "meter-1|2026-11-27T09", deviceId: "meter-1", day: "2026-11-27", hour: 9,
  *                         hourStart: ISODate("2026-11-27T09:00:00Z"),
- *                         total: 250000, count: 1, quarters: { "36": 250000, ... } }
+ *                         total: 250000, count: 1, quarters: { "36": 250000, ... },
+ *                         latest: { end: 1764234900000, interval: 900 } }
  * usage_hours_readings: { _id: "meter-1|2026-11-27T09", deviceId: "meter-1",
  *                         hourStart: ISODate("2026-11-27T09:00:00Z"),
  *                         readings: { "1764234900000": { e: 250000, s: 42, i: 900 }, ... } }
  * </pre>
  * (readings: keyed by the epoch ms of the interval end, e = usage in mWh, s = seq, i = interval seconds, in that
  * order because {@code $max} compares them field by field; quarters: energy per UTC quarter hour of the day, 00-95,
- * an hour holds four of them; total and count: the sum and number of the readings)
+ * an hour holds four of them; total and count: the sum and number of the readings; latest: the end (epoch ms) and
+ * interval (seconds) of the hour's latest reading, for the silent-meter count)
  */
 public final class UsageBucketSchema {
 
@@ -46,6 +48,16 @@ public final class UsageBucketSchema {
     public static final String COUNT = "count";
     /** Map of the UTC quarter hour of the day (two digits, 00-95) to its usage in mWh. */
     public static final String QUARTERS = "quarters";
+
+    /**
+     * The hour's latest reading, {@code {end, interval}}: its end in epoch ms and its interval in seconds (of several
+     * copies of that reading, the one kept). In that order, so that {@code $max} keeps the latest.
+     */
+    public static final String LATEST = "latest";
+    /** {@link #LATEST}'s end, epoch ms (a number). */
+    public static final String LATEST_END = "end";
+    /** {@link #LATEST}'s interval, seconds (a number). */
+    public static final String LATEST_INTERVAL = "interval";
 
     /** Suffix of the readings collection's name: {@code <billing.readingsCollection>_readings}. */
     public static final String READINGS_COLLECTION_SUFFIX = "_readings";

@@ -1,6 +1,8 @@
 package org.smartenergy.platform.storage;
 
+import de.bwaldvogel.mongo.MongoBackend;
 import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.h2.H2Backend;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.vertx.core.Vertx;
 import io.vertx.ext.mongo.MongoClient;
@@ -11,14 +13,17 @@ import org.smartenergy.platform.billing.MongoSettings;
 
 import java.net.InetSocketAddress;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * Test fixture: one in-memory MongoDB wire-protocol server (mongo-java-server, MemoryBackend) per test class, and
  * clients to a fresh database each. Register it as {@code @RegisterExtension static final StandInMongo MONGO = new
- * StandInMongo();}.
+ * StandInMongo();}. {@link #onH2()} serves from the H2 backend instead, the one {@code standalone} and
+ * {@code mongo.embedded.dataFile} use (it evaluates some queries differently from the memory backend).
  */
 public final class StandInMongo implements BeforeAllCallback, AfterAllCallback {
 
+    private final Supplier<MongoBackend> backend;
     private final String options;
     private MongoServer server;
     private String connectionString;
@@ -30,12 +35,22 @@ public final class StandInMongo implements BeforeAllCallback, AfterAllCallback {
 
     /** @param options connection-string options, e.g. {@code "/?w=majority&journal=true"} */
     public StandInMongo(String options) {
+        this(MemoryBackend::new, options);
+    }
+
+    private StandInMongo(Supplier<MongoBackend> backend, String options) {
+        this.backend = backend;
         this.options = options;
+    }
+
+    /** @return a server on mongo-java-server's H2 backend (an in-memory MVStore), no connection-string options */
+    public static StandInMongo onH2() {
+        return new StandInMongo(H2Backend::inMemory, "");
     }
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        server = new MongoServer(new MemoryBackend());
+        server = new MongoServer(backend.get());
         InetSocketAddress address = server.bind();
         connectionString = "mongodb://127.0.0.1:" + address.getPort() + options;
     }

@@ -1,0 +1,18 @@
+package org.smartenergy.platform.analytics;
+
+import io.vertx.core.Vertx;
+import io.vertx.ext.mongo.MongoClient;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.smartenergy.platform.storage.StandInMongo;
+
+/** {@link SilentDevicesContract} on mongo-java-server's the H2 backend ({@code standalone}, {@code mongo.embedded.dataFile}). */
+class SilentDevicesH2Test extends SilentDevicesContract {
+
+    @RegisterExtension
+    static final StandInMongo MONGO = StandInMongo.onH2();
+
+    @Override
+    MongoClient newDatabase(Vertx vertx) {
+        return MONGO.newDatabase(vertx);
+    }
+}
