@@ -5,7 +5,10 @@ import io.vertx.ext.mongo.MongoClient;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.smartenergy.platform.storage.StandInMongo;
 
-/** {@link SilentDevicesContract} on mongo-java-server's the H2 backend ({@code standalone}, {@code mongo.embedded.dataFile}). */
+/**
+ * {@link SilentDevicesContract} on mongo-java-server's H2 backend, the one of {@code standalone} and
+ * {@code mongo.embedded.dataFile}.
+ */
 class SilentDevicesH2Test extends SilentDevicesContract {
 
     @RegisterExtension

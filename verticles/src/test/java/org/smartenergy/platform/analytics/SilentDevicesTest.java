@@ -5,7 +5,10 @@ import io.vertx.ext.mongo.MongoClient;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.smartenergy.platform.storage.StandInMongo;
 
-/** {@link SilentDevicesContract} on mongo-java-server's the memory backend (tests and {@code mongo.embedded} without a data file). */
+/**
+ * {@link SilentDevicesContract} on mongo-java-server's memory backend (the tests' stand-in, and
+ * {@code mongo.embedded} without a data file).
+ */
 class SilentDevicesTest extends SilentDevicesContract {
 
     @RegisterExtension
