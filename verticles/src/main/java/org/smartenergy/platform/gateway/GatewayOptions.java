@@ -43,11 +43,18 @@ import java.util.Set;
  *                             a certificate ({@link GatewayTls#enabled()} false) both servers speak plain text as before
  * @param grpcReflection       whether the gRPC port serves {@code grpc.reflection.v1.ServerReflection} (and its
  *                             {@code v1alpha} alias), unauthenticated; default {@value #DEFAULT_GRPC_REFLECTION}
+ * @param maxConcurrentStreamsPerConnection gRPC calls one client connection may have open at once (the gRPC
+ *                             server's HTTP/2 {@code SETTINGS_MAX_CONCURRENT_STREAMS}); a client holding that many
+ *                             queues further calls until one ends. Vert.x's own default is 100, which made every
+ *                             stream beyond the hundredth on a connection (a concentrator multiplexing its meters,
+ *                             a load generator) wait for another to end; default
+ *                             {@value #DEFAULT_MAX_CONCURRENT_STREAMS_PER_CONNECTION}, 1 to {@link Integer#MAX_VALUE}
  */
 public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUnackedPerStream,
                              long ingestionTimeoutMs, long tokenCacheMaxSize, long tokenCacheTtlSeconds,
                              String jwtSecret, String jwtIssuer, int ingestionBatchMaxReadings,
-                             long ingestionBatchMaxDelayMs, int instances, GatewayTls tls, boolean grpcReflection) {
+                             long ingestionBatchMaxDelayMs, int instances, GatewayTls tls, boolean grpcReflection,
+                             long maxConcurrentStreamsPerConnection) {
 
     /** The config section holding these options. */
     public static final String SECTION = "gateway";
@@ -69,11 +76,13 @@ public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUna
     /** 32 characters: HS256 wants a key of at least 256 bits. */
     public static final int MIN_JWT_SECRET_LENGTH = 32;
     public static final boolean DEFAULT_GRPC_REFLECTION = true;
+    public static final long DEFAULT_MAX_CONCURRENT_STREAMS_PER_CONNECTION = 10_000;
 
     /** Every key of the {@value #SECTION} section; any other is refused. */
     public static final Set<String> KEYS = Set.of("host", "grpcPort", "httpPort", "maxUnackedPerStream",
             "ingestionTimeoutMs", "tokenCacheMaxSize", "tokenCacheTtlSeconds", "jwtSecret", "jwtIssuer",
-            "ingestionBatchMaxReadings", "ingestionBatchMaxDelayMs", "instances", "tls", "grpcReflection");
+            "ingestionBatchMaxReadings", "ingestionBatchMaxDelayMs", "instances", "tls", "grpcReflection",
+            "maxConcurrentStreamsPerConnection");
     /** Every key of the {@code gateway.tls} section; any other is refused. */
     public static final Set<String> TLS_KEYS = Set.of("certPath", "keyPath", "clientCaPath", "clientAuth");
 
@@ -118,6 +127,10 @@ public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUna
         if (instances < 0 || instances > MAX_INSTANCES) {
             problems.add("gateway.instances must be 0.." + MAX_INSTANCES + " (0 = one per CPU core), was "
                     + instances);
+        }
+        if (maxConcurrentStreamsPerConnection < 1 || maxConcurrentStreamsPerConnection > Integer.MAX_VALUE) {
+            problems.add("gateway.maxConcurrentStreamsPerConnection must be 1.." + Integer.MAX_VALUE + ", was "
+                    + maxConcurrentStreamsPerConnection);
         }
         if (tls == null) {
             problems.add("gateway.tls must not be null (GatewayTls.NONE for plain text)");
@@ -164,7 +177,8 @@ public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUna
                 number(section, "ingestionBatchMaxDelayMs", DEFAULT_INGESTION_BATCH_MAX_DELAY_MS),
                 (int) number(section, "instances", DEFAULT_INSTANCES),
                 GatewayTls.fromJson(section.getValue("tls")),
-                bool(section, "grpcReflection", DEFAULT_GRPC_REFLECTION));
+                bool(section, "grpcReflection", DEFAULT_GRPC_REFLECTION),
+                number(section, "maxConcurrentStreamsPerConnection", DEFAULT_MAX_CONCURRENT_STREAMS_PER_CONNECTION));
     }
 
     /** @return the number of instances to deploy: {@link #instances()}, or the CPU cores when it is 0 */
@@ -176,42 +190,49 @@ public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUna
     public GatewayOptions withPorts(int grpcPort, int httpPort) {
         return new GatewayOptions(host, grpcPort, httpPort, maxUnackedPerStream, ingestionTimeoutMs,
                 tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer, ingestionBatchMaxReadings,
-                ingestionBatchMaxDelayMs, instances, tls, grpcReflection);
+                ingestionBatchMaxDelayMs, instances, tls, grpcReflection, maxConcurrentStreamsPerConnection);
     }
 
     /** @return these options with another per-stream limit */
     public GatewayOptions withMaxUnackedPerStream(int maxUnacked) {
         return new GatewayOptions(host, grpcPort, httpPort, maxUnacked, ingestionTimeoutMs,
                 tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer, ingestionBatchMaxReadings,
-                ingestionBatchMaxDelayMs, instances, tls, grpcReflection);
+                ingestionBatchMaxDelayMs, instances, tls, grpcReflection, maxConcurrentStreamsPerConnection);
     }
 
     /** @return these options with another ingestion timeout */
     public GatewayOptions withIngestionTimeoutMs(long timeoutMs) {
         return new GatewayOptions(host, grpcPort, httpPort, maxUnackedPerStream, timeoutMs,
                 tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer, ingestionBatchMaxReadings,
-                ingestionBatchMaxDelayMs, instances, tls, grpcReflection);
+                ingestionBatchMaxDelayMs, instances, tls, grpcReflection, maxConcurrentStreamsPerConnection);
     }
 
     /** @return these options with another hand-over batching (readings per request, delay) */
     public GatewayOptions withIngestionBatching(int maxReadings, long maxDelayMs) {
         return new GatewayOptions(host, grpcPort, httpPort, maxUnackedPerStream, ingestionTimeoutMs,
                 tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer, maxReadings, maxDelayMs, instances, tls,
-                grpcReflection);
+                grpcReflection, maxConcurrentStreamsPerConnection);
     }
 
     /** @return these options with another TLS setting ({@link GatewayTls#NONE}: plain text) */
     public GatewayOptions withTls(GatewayTls tls) {
         return new GatewayOptions(host, grpcPort, httpPort, maxUnackedPerStream, ingestionTimeoutMs,
                 tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer, ingestionBatchMaxReadings,
-                ingestionBatchMaxDelayMs, instances, tls, grpcReflection);
+                ingestionBatchMaxDelayMs, instances, tls, grpcReflection, maxConcurrentStreamsPerConnection);
     }
 
     /** @return these options with gRPC server reflection switched on or off */
     public GatewayOptions withGrpcReflection(boolean enabled) {
         return new GatewayOptions(host, grpcPort, httpPort, maxUnackedPerStream, ingestionTimeoutMs,
                 tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer, ingestionBatchMaxReadings,
-                ingestionBatchMaxDelayMs, instances, tls, enabled);
+                ingestionBatchMaxDelayMs, instances, tls, enabled, maxConcurrentStreamsPerConnection);
+    }
+
+    /** @return these options with another limit of concurrent gRPC calls per connection */
+    public GatewayOptions withMaxConcurrentStreamsPerConnection(long maxStreams) {
+        return new GatewayOptions(host, grpcPort, httpPort, maxUnackedPerStream, ingestionTimeoutMs,
+                tokenCacheMaxSize, tokenCacheTtlSeconds, jwtSecret, jwtIssuer, ingestionBatchMaxReadings,
+                ingestionBatchMaxDelayMs, instances, tls, grpcReflection, maxStreams);
     }
 
     /** Never prints the secret. */
@@ -222,7 +243,8 @@ public record GatewayOptions(String host, int grpcPort, int httpPort, int maxUna
                 + ", tokenCacheMaxSize=" + tokenCacheMaxSize + ", tokenCacheTtlSeconds=" + tokenCacheTtlSeconds
                 + ", jwtSecret=***, jwtIssuer=" + jwtIssuer + ", ingestionBatchMaxReadings=" + ingestionBatchMaxReadings
                 + ", ingestionBatchMaxDelayMs=" + ingestionBatchMaxDelayMs + ", instances=" + instances
-                + ", tls=" + tls + ", grpcReflection=" + grpcReflection + "]";
+                + ", tls=" + tls + ", grpcReflection=" + grpcReflection
+                + ", maxConcurrentStreamsPerConnection=" + maxConcurrentStreamsPerConnection + "]";
     }
 
     private static void checkPort(List<String> problems, String key, int port) {

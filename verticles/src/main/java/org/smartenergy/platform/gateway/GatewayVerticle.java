@@ -233,6 +233,9 @@ public final class GatewayVerticle extends VerticleBase {
     /** gRPC server: plain HTTP/2 (h2c), or TLS with ALPN h2 only and the configured client-certificate check. */
     static HttpServerOptions grpcServerOptions(GatewayOptions options) {
         HttpServerOptions server = new HttpServerOptions().setHost(options.host()).setPort(options.grpcPort());
+        // Vert.x advertises 100 concurrent streams per connection unless told otherwise (gRPC servers usually have
+        // no such limit): a client's 101st call would wait until another ended
+        server.getInitialSettings().setMaxConcurrentStreams(options.maxConcurrentStreamsPerConnection());
         GatewayTls tls = options.tls();
         if (tls.enabled()) {
             // gRPC clients negotiate h2 by ALPN; without it grpc-java refuses the connection

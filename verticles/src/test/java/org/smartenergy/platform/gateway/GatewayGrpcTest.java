@@ -230,6 +230,61 @@ class GatewayGrpcTest {
     }
 
     @Test
+    void moreThanAHundredStreamsOnOneConnectionAreAllServedAtOnce() throws Exception {
+        // GIVEN 150 streams open at once on the client's single connection (a concentrator, a load generator)
+        int streams = 150;
+        java.util.List<AckCollector> collectors = new java.util.ArrayList<>();
+        java.util.List<StreamObserver<Reading>> requests = new java.util.ArrayList<>();
+        for (int i = 0; i < streams; i++) {
+            AckCollector collector = new AckCollector();
+            collectors.add(collector);
+            requests.add(gateway.async(bearer(gateway.token)).streamReadings(collector));
+        }
+        // WHEN each sends one reading and none of them ends
+        for (int i = 0; i < streams; i++) {
+            requests.get(i).onNext(reading(DEVICE, i + 1));
+        }
+        // THEN every stream gets its ack while all are open (Vert.x's default of 100 streams per connection
+        // held the 101st call back until another ended)
+        waitFor(() -> collectors.stream().allMatch(c -> c.acks.size() == 1));
+        assertThat(collectors).allSatisfy(c -> assertThat(c.done).isNotDone());
+        requests.forEach(StreamObserver::onCompleted);
+        for (AckCollector c : collectors) {
+            assertThat(c.done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+        }
+    }
+
+    @Test
+    void aConnectionHasAtMostMaxConcurrentStreamsPerConnectionCallsOpen(Vertx vertx) throws Exception {
+        // GIVEN a gateway allowing 2 calls per connection
+        gateway.close();
+        gateway = GatewayHarness.start(vertx, GatewayOptions.withSecret(GatewayHarness.SECRET).withPorts(0, 0)
+                .withMaxConcurrentStreamsPerConnection(2));
+        AckCollector first = new AckCollector();
+        AckCollector second = new AckCollector();
+        AckCollector third = new AckCollector();
+        StreamObserver<Reading> firstRequests = gateway.async(bearer(gateway.token)).streamReadings(first);
+        StreamObserver<Reading> secondRequests = gateway.async(bearer(gateway.token)).streamReadings(second);
+        firstRequests.onNext(reading(DEVICE, 1));
+        secondRequests.onNext(reading(DEVICE, 2));
+        waitFor(() -> first.acks.size() == 1 && second.acks.size() == 1);
+        // WHEN a third call on the same connection sends a reading
+        StreamObserver<Reading> thirdRequests = gateway.async(bearer(gateway.token)).streamReadings(third);
+        thirdRequests.onNext(reading(DEVICE, 3));
+        // THEN it waits in the client while two are open (nothing of it reaches ingestion)
+        Thread.sleep(500);
+        assertThat(third.acks).isEmpty();
+        assertThat(gateway.ingestion.requests.stream().flatMap(java.util.List::stream).map(Reading::getSeq))
+                .doesNotContain(3L);
+        // AND once one ends, it is served
+        firstRequests.onCompleted();
+        waitFor(() -> third.acks.size() == 1);
+        secondRequests.onCompleted();
+        thirdRequests.onCompleted();
+        assertThat(third.done.get(10, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.OK);
+    }
+
+    @Test
     void streamGoesOnAfterRejectedReading() throws Exception {
         // GIVEN ingestion rejects seq 2 only
         gateway.ingestion.respond(r -> r.getSeq() == 2 ? FakeIngestion.Reply.reject("usage_kwh must be finite")

@@ -71,6 +71,19 @@ class GatewayOptionsTest {
     }
 
     @Test
+    void concurrentStreamsPerConnectionDefaultToTenThousandAndAreValidated() {
+        assertThat(GatewayOptions.withSecret(SECRET).maxConcurrentStreamsPerConnection()).isEqualTo(10_000);
+        assertThat(GatewayOptions.fromJson(new JsonObject().put("jwtSecret", SECRET)
+                .put("maxConcurrentStreamsPerConnection", "500")).maxConcurrentStreamsPerConnection()).isEqualTo(500);
+        assertThatThrownBy(() -> GatewayOptions.fromJson(new JsonObject().put("jwtSecret", SECRET)
+                .put("maxConcurrentStreamsPerConnection", 0)))
+                .hasMessageContaining("gateway.maxConcurrentStreamsPerConnection must be 1..2147483647, was 0");
+        assertThatThrownBy(() -> GatewayOptions.fromJson(new JsonObject().put("jwtSecret", SECRET)
+                .put("maxConcurrentStreamsPerConnection", 4_294_967_296L)))
+                .hasMessageContaining("gateway.maxConcurrentStreamsPerConnection must be 1..2147483647");
+    }
+
+    @Test
     void missingOrShortSecretIsRefusedWithAClearMessage() {
         assertThatThrownBy(() -> GatewayOptions.fromJson(new JsonObject()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gateway.jwtSecret is required");
