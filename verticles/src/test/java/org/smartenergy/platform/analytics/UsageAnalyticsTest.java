@@ -78,4 +78,35 @@ class UsageAnalyticsTest {
                     ctx.completeNow();
                 })));
     }
+
+    @Test
+    void devicesWithoutEnergyAreNeitherActiveNorConsumersAndTopNLimitsOnlyTheList(VertxTestContext ctx) {
+        // GIVEN on 2026-11-27 three devices using energy in two hours, one of them twice, and one reporting 0 kWh
+        List<MeterReading> readings = List.of(
+                new MeterReading("meter-a", Instant.parse("2026-11-27T00:15:00Z"), 4_000, 1, 900),
+                new MeterReading("meter-a", Instant.parse("2026-11-27T23:00:00Z"), 1_000, 2, 900),
+                new MeterReading("meter-b", Instant.parse("2026-11-27T23:45:00Z"), 3_000, 1, 900),
+                new MeterReading("meter-c", Instant.parse("2026-11-27T12:00:00Z"), 2_000, 1, 900),
+                new MeterReading("meter-zero", Instant.parse("2026-11-27T12:00:00Z"), 0, 1, 900));
+        // WHEN analytics summarize the day keeping the top 2
+        store.store(readings)
+                .compose(stored -> analytics.summarize("2026-11-27", 2))
+                .onComplete(ctx.succeeding(summary -> ctx.verify(() -> {
+                    // THEN the first and the last quarter of the day and their hours hold their readings
+                    assertThat(summary.quarterMwh()[0]).isEqualTo(4_000);
+                    assertThat(summary.quarterMwh()[91]).isEqualTo(1_000);
+                    assertThat(summary.quarterMwh()[94]).isEqualTo(3_000);
+                    assertThat(summary.quarterMwh()[47]).isEqualTo(2_000);
+                    assertThat(summary.hourMwh()[0]).isEqualTo(4_000);
+                    assertThat(summary.hourMwh()[11]).isEqualTo(2_000);
+                    assertThat(summary.hourMwh()[22]).isEqualTo(1_000);
+                    assertThat(summary.hourMwh()[23]).isEqualTo(3_000);
+                    assertThat(summary.energyMwh()).isEqualTo(10_000);
+                    // AND three devices are active (not the one at 0), of which the top 2 are listed
+                    assertThat(summary.activeDevices()).isEqualTo(3);
+                    assertThat(summary.topConsumers()).containsExactly(
+                            new DaySummary.Consumer("meter-a", 5_000), new DaySummary.Consumer("meter-b", 3_000));
+                    ctx.completeNow();
+                })));
+    }
 }
