@@ -19,6 +19,8 @@ import org.smartenergy.proto.v1.Reading;
 import org.smartenergy.proto.v1.ReadingAck;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -218,7 +220,7 @@ class GatewayGrpcTest {
             // handed over in batch requests of at most ingestionBatchMaxReadings
             assertThat(gateway.ingestion.requests).allSatisfy(r -> assertThat(r)
                     .hasSizeLessThanOrEqualTo(GatewayOptions.DEFAULT_INGESTION_BATCH_MAX_READINGS));
-            assertThat(gateway.ingestion.requests.stream().mapToInt(java.util.List::size).sum()).isEqualTo(count);
+            assertThat(gateway.ingestion.requests.stream().mapToInt(List::size).sum()).isEqualTo(count);
             completed.flag();
         }));
         // WHEN they are streamed and the client half-closes
@@ -233,8 +235,8 @@ class GatewayGrpcTest {
     void moreThanAHundredStreamsOnOneConnectionAreAllServedAtOnce() throws Exception {
         // GIVEN 150 streams open at once on the client's single connection (a concentrator, a load generator)
         int streams = 150;
-        java.util.List<AckCollector> collectors = new java.util.ArrayList<>();
-        java.util.List<StreamObserver<Reading>> requests = new java.util.ArrayList<>();
+        List<AckCollector> collectors = new ArrayList<>();
+        List<StreamObserver<Reading>> requests = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
             AckCollector collector = new AckCollector();
             collectors.add(collector);
@@ -274,7 +276,7 @@ class GatewayGrpcTest {
         // THEN it waits in the client while two are open (nothing of it reaches ingestion)
         Thread.sleep(500);
         assertThat(third.acks).isEmpty();
-        assertThat(gateway.ingestion.requests.stream().flatMap(java.util.List::stream).map(Reading::getSeq))
+        assertThat(gateway.ingestion.requests.stream().flatMap(List::stream).map(Reading::getSeq))
                 .doesNotContain(3L);
         // AND once one ends, it is served
         firstRequests.onCompleted();
