@@ -9,6 +9,7 @@
 # 4. runs `bench --scenarios $SEP_BENCH_SCENARIOS` (default backfill,fleet,steady,growth) against it (the node's pid given for its RSS; the bench
 #    starts and stops its reference server itself); arguments are passed on to bench, e.g. --rounds 1,
 #    --growth-readings 200000, --label "...";
+#    SEP_NODE_JAVA_OPTS adds JVM options to the node only (GC logging, a flight recording);
 # 5. stops the node it started (SIGTERM to its PID, SIGKILL after 30 s), also on Ctrl-C or failure.
 # Ports 50051, 8080 and 9102 must be free. Run it on a quiet machine: the figures are only as good as that.
 set -euo pipefail
@@ -46,7 +47,9 @@ trap 'exit 130' INT TERM
 
 DATA_FILE=""
 if [ "${SEP_BENCH_STORE:-memory}" = file ]; then DATA_FILE="$DATA_DIR/mongo.mv"; fi
-SEP_MONGO_EMBEDDED_DATA_FILE="$DATA_FILE" java -jar "$JAR" run --config "$CONFIG" > "$DATA_DIR/node.log" 2>&1 &
+# SEP_NODE_JAVA_OPTS: extra JVM options for the node only (e.g. "-Xlog:gc:file=run/bench/gc.log"), split on spaces
+# shellcheck disable=SC2086
+SEP_MONGO_EMBEDDED_DATA_FILE="$DATA_FILE" java ${SEP_NODE_JAVA_OPTS:-} -jar "$JAR" run --config "$CONFIG" > "$DATA_DIR/node.log" 2>&1 &
 NODE_PID=$!
 echo "node started (pid $NODE_PID, log $DATA_DIR/node.log); waiting for $READY"
 for _ in $(seq 240); do

@@ -3,7 +3,6 @@ package org.smartenergy.platform.analytics;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.mongo.FindOptions;
 import io.vertx.ext.mongo.MongoClient;
 import org.smartenergy.platform.storage.UsageBucketSchema;
 
@@ -13,10 +12,9 @@ import java.util.List;
 import static org.smartenergy.platform.storage.UsageBucketSchema.DAY;
 import static org.smartenergy.platform.storage.UsageBucketSchema.DEVICE_ID;
 import static org.smartenergy.platform.storage.UsageBucketSchema.HOUR;
+import static org.smartenergy.platform.storage.UsageBucketSchema.QUARTERS;
 import static org.smartenergy.platform.storage.UsageBucketSchema.TOTAL;
-import static org.smartenergy.platform.storage.UsageBucketSchema.quarter;
 import static org.smartenergy.platform.storage.UsageBucketSchema.ref;
-import static org.smartenergy.platform.storage.UsageBucketSchema.twoDigits;
 
 /**
  * Reads platform-wide analytics from billing's hour buckets (collection {@code usage_hours}, fields as
@@ -40,59 +38,97 @@ public final class UsageAnalytics {
                 new io.vertx.ext.mongo.IndexOptions().name("day"));
     }
 
-    /** @return the summary of the UTC day, with the {@code topN} largest consumers */
+    /**
+     * @return the summary of the UTC day, with the {@code topN} largest consumers
+     *
+     * <p>One aggregation, one pass over the day's hour buckets ({@code $match} on the indexed {@code day}), split by
+     * {@code $facet} into four small groups: the energy per hour of day (by the bucket's {@code hour}: at most 24
+     * rows), per quarter hour ({@code $objectToArray} of the bucket's few {@code quarters}, {@code $unwind}, grouped
+     * by quarter: at most 96 rows), the number of devices with energy, and the top consumers. Each bucket costs a
+     * handful of accumulator updates, not one per hour and quarter of the day.
+     */
     public Future<DaySummary> summarize(String day, int topN) {
-        // the day's hour buckets -> one row per device (its energy, per hour and per quarter) -> one row
-        JsonObject perDevice = new JsonObject()
+        JsonObject perDevice = new JsonObject().put("$group", new JsonObject()
                 .put("_id", ref(DEVICE_ID))
-                .put("total", new JsonObject().put("$sum", ref(TOTAL)));
-        JsonObject all = new JsonObject()
-                .put("_id", (Object) null)
-                .put("energy", new JsonObject().put("$sum", ref(TOTAL)))
-                .put("devices", new JsonObject().put("$sum", new JsonObject().put("$cond",
-                        new JsonArray().add(new JsonObject().put("$gt", new JsonArray().add(ref(TOTAL)).add(0))).add(1).add(0))));
-        for (int h = 0; h < 24; h++) {
-            perDevice.put("h" + twoDigits(h), new JsonObject().put("$sum", new JsonObject().put("$cond",
-                    new JsonArray()
-                    .add(new JsonObject().put("$eq", new JsonArray().add(ref(HOUR)).add(h)))
-                    .add(ref(TOTAL)).add(0))));
-            all.put("h" + twoDigits(h), new JsonObject().put("$sum", "$h" + twoDigits(h)));
-        }
-        for (int q = 0; q < 96; q++) {
-            perDevice.put("q" + twoDigits(q), new JsonObject().put("$sum", ref(quarter(q))));
-            all.put("q" + twoDigits(q), new JsonObject().put("$sum", "$q" + twoDigits(q)));
-        }
-        JsonObject match = new JsonObject().put("$match", new JsonObject().put(DAY, day));
-        Future<List<JsonObject>> sums = collect(new JsonArray()
-                .add(match)
-                .add(new JsonObject().put("$group", perDevice))
-                .add(new JsonObject().put("$group", all)));
-        Future<List<JsonObject>> top = collect(new JsonArray()
-                .add(match)
-                .add(new JsonObject().put("$group", new JsonObject()
-                        .put("_id", ref(DEVICE_ID))
-                        .put("total", new JsonObject().put("$sum", ref(TOTAL)))))
-                .add(new JsonObject().put("$sort", new JsonObject().put("total", -1).put("_id", 1)))
-                .add(new JsonObject().put("$limit", topN)));
-        return Future.all(sums, top).map(v -> {
-            JsonObject row = sums.result().isEmpty() ? new JsonObject() : sums.result().get(0);
+                .put("total", new JsonObject().put("$sum", ref(TOTAL))));
+        JsonObject withEnergy = new JsonObject().put("$match", new JsonObject()
+                .put("total", new JsonObject().put("$gt", 0)));
+        JsonObject facets = new JsonObject()
+                .put("hours", new JsonArray()
+                        .add(new JsonObject().put("$group", new JsonObject()
+                                .put("_id", ref(HOUR))
+                                .put("e", new JsonObject().put("$sum", ref(TOTAL))))))
+                .put("quarters", new JsonArray()
+                        .add(new JsonObject().put("$project", new JsonObject()
+                                .put("_id", 0)
+                                .put("q", new JsonObject().put("$objectToArray", ref(QUARTERS)))))
+                        .add(new JsonObject().put("$unwind", "$q"))
+                        .add(new JsonObject().put("$group", new JsonObject()
+                                .put("_id", "$q.k")
+                                .put("e", new JsonObject().put("$sum", "$q.v")))))
+                .put("devices", new JsonArray()
+                        .add(perDevice)
+                        .add(withEnergy)
+                        .add(new JsonObject().put("$group", new JsonObject()
+                                .put("_id", (Object) null)
+                                .put("n", new JsonObject().put("$sum", 1)))))
+                .put("top", new JsonArray()
+                        .add(perDevice)
+                        .add(withEnergy)
+                        .add(new JsonObject().put("$sort", new JsonObject().put("total", -1).put("_id", 1)))
+                        .add(new JsonObject().put("$limit", topN)));
+        JsonArray pipeline = new JsonArray()
+                .add(new JsonObject().put("$match", new JsonObject().put(DAY, day)))
+                .add(new JsonObject().put("$facet", facets));
+        return collect(pipeline).map(rows -> {
+            JsonObject row = rows.isEmpty() ? new JsonObject() : rows.get(0);
             long[] hours = new long[24];
-            for (int h = 0; h < 24; h++) {
-                hours[h] = number(row, "h" + twoDigits(h));
-            }
-            long[] quarters = new long[96];
-            for (int q = 0; q < 96; q++) {
-                quarters[q] = number(row, "q" + twoDigits(q));
-            }
-            List<DaySummary.Consumer> consumers = new ArrayList<>();
-            for (JsonObject doc : top.result()) {
-                long total = number(doc, "total");
-                if (total > 0) {
-                    consumers.add(new DaySummary.Consumer(doc.getString("_id"), total));
+            long energy = 0;
+            for (JsonObject h : rows(row, "hours")) {
+                Object id = h.getValue("_id");
+                long e = number(h, "e");
+                energy += e;
+                if (id instanceof Number n && n.intValue() >= 0 && n.intValue() < 24) {
+                    hours[n.intValue()] += e;
                 }
             }
-            return new DaySummary(day, number(row, "energy"), number(row, "devices"), hours, quarters, consumers);
+            long[] quarters = new long[96];
+            for (JsonObject q : rows(row, "quarters")) {
+                int quarter = quarterOf(q.getValue("_id"));
+                if (quarter >= 0) {
+                    quarters[quarter] += number(q, "e");
+                }
+            }
+            List<JsonObject> counted = rows(row, "devices");
+            long devices = counted.isEmpty() ? 0 : number(counted.get(0), "n");
+            List<DaySummary.Consumer> consumers = new ArrayList<>();
+            for (JsonObject doc : rows(row, "top")) {
+                consumers.add(new DaySummary.Consumer(doc.getString("_id"), number(doc, "total")));
+            }
+            return new DaySummary(day, energy, devices, hours, quarters, consumers);
         });
+    }
+
+    /** The rows of one facet of the summary's single result document. */
+    private static List<JsonObject> rows(JsonObject row, String facet) {
+        JsonArray array = row.getJsonArray(facet, new JsonArray());
+        List<JsonObject> rows = new ArrayList<>(array.size());
+        for (Object o : array) {
+            if (o instanceof JsonObject j) {
+                rows.add(j);
+            }
+        }
+        return rows;
+    }
+
+    /** A {@code quarters} key ("00"-"95") as its quarter of the day; -1 for anything else. */
+    private static int quarterOf(Object key) {
+        if (key instanceof String s && s.length() == 2 && Character.isDigit(s.charAt(0))
+                && Character.isDigit(s.charAt(1))) {
+            int q = Integer.parseInt(s);
+            return q < 96 ? q : -1;
+        }
+        return -1;
     }
 
     private Future<List<JsonObject>> collect(JsonArray pipeline) {
