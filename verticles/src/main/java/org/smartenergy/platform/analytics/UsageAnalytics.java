@@ -39,13 +39,15 @@ public final class UsageAnalytics {
     }
 
     /**
-     * @return the summary of the UTC day, with the {@code topN} largest consumers
+     * The summary of the UTC day, with the {@code topN} largest consumers.
      *
      * <p>One aggregation, one pass over the day's hour buckets ({@code $match} on the indexed {@code day}), split by
      * {@code $facet} into four small groups: the energy per hour of day (by the bucket's {@code hour}: at most 24
      * rows), per quarter hour ({@code $objectToArray} of the bucket's few {@code quarters}, {@code $unwind}, grouped
      * by quarter: at most 96 rows), the number of devices with energy, and the top consumers. Each bucket costs a
      * handful of accumulator updates, not one per hour and quarter of the day.
+     *
+     * @return the day's summary
      */
     public Future<DaySummary> summarize(String day, int topN) {
         JsonObject perDevice = new JsonObject().put("$group", new JsonObject()
