@@ -2,16 +2,19 @@
 # README's benchmark: every scenario of `bench` against one node with every role, on this machine.
 # 1. starts RabbitMQ and Redis on loopback like deploy/run-local.sh (.ci/services.sh start: skips what already runs)
 #    and builds the jar when it is missing or older than the sources;
-# 2. starts a node in the background with deploy/local.json (or $SEP_CONFIG), its embedded MongoDB-compatible store
-#    in memory (the issue's setting; SEP_BENCH_STORE=file: on a fresh H2 file run/bench/mongo.mv, committed per write
-#    as in standalone, removed again at the end), output in run/bench/node.log;
+# 2. starts the embedded MongoDB-compatible store in a process of its own (`embedded-mongo`, in memory, on 127.0.0.1:27017,
+#    output in run/bench/store.log), as a MongoDB server would be, so that the stored data is not on the node's heap;
+#    SEP_BENCH_STORE=file: on a fresh H2 file run/bench/mongo.mv, committed per write as in standalone, removed again
+#    at the end; SEP_BENCH_STORE=in-node: in memory inside the node (mongo.embedded.enabled, runs before 2026-12-03);
+#    then a node in the background with deploy/local.json (or $SEP_CONFIG), output in run/bench/node.log;
 # 3. waits (up to 2 min) for http://127.0.0.1:9102/health/ready;
 # 4. runs `bench --scenarios $SEP_BENCH_SCENARIOS` (default backfill,fleet,steady,growth) against it (the node's pid given for its RSS; the bench
 #    starts and stops its reference server itself); arguments are passed on to bench, e.g. --rounds 1,
 #    --growth-readings 200000, --label "...";
 #    SEP_NODE_JAVA_OPTS adds JVM options to the node only (GC logging, a flight recording);
-# 5. stops the node it started (SIGTERM to its PID, SIGKILL after 30 s), also on Ctrl-C or failure.
-# Ports 50051, 8080 and 9102 must be free. Run it on a quiet machine: the figures are only as good as that.
+# 5. prints the store process's peak RSS (VmHWM; the bench's RSS column is the node's), then stops the node and the
+#    store it started (SIGTERM to their PIDs, SIGKILL after 30 s), also on Ctrl-C or failure.
+# Ports 50051, 8080, 9102 and 27017 must be free. Run it on a quiet machine: the figures are only as good as that.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .ci/services.sh start
@@ -32,7 +35,11 @@ rm -rf "$DATA_DIR"
 mkdir -p "$DATA_DIR"
 
 NODE_PID=
+STORE_PID=
 stop_node() {
+  if [ -n "$STORE_PID" ] && [ -r "/proc/$STORE_PID/status" ]; then
+    echo "store process (pid $STORE_PID) peak RSS: $(awk '/VmHWM/ {printf "%d MiB", $2 / 1024}' "/proc/$STORE_PID/status")"
+  fi
   if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
     echo "stopping the node (pid $NODE_PID)"
     kill -TERM "$NODE_PID"
@@ -40,16 +47,45 @@ stop_node() {
     kill -0 "$NODE_PID" 2>/dev/null && kill -KILL "$NODE_PID"
     wait "$NODE_PID" 2>/dev/null || true
   fi
+  if [ -n "$STORE_PID" ] && kill -0 "$STORE_PID" 2>/dev/null; then
+    echo "stopping the store (pid $STORE_PID)"
+    kill -TERM "$STORE_PID"
+    for _ in $(seq 60); do kill -0 "$STORE_PID" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$STORE_PID" 2>/dev/null && kill -KILL "$STORE_PID"
+    wait "$STORE_PID" 2>/dev/null || true
+  fi
   rm -f "$DATA_DIR"/mongo.mv*
 }
 trap stop_node EXIT
 trap 'exit 130' INT TERM
 
+STORE="${SEP_BENCH_STORE:-memory}"
 DATA_FILE=""
-if [ "${SEP_BENCH_STORE:-memory}" = file ]; then DATA_FILE="$DATA_DIR/mongo.mv"; fi
+case "$STORE" in
+  memory|in-node) ;;
+  file) DATA_FILE="$DATA_DIR/mongo.mv" ;;
+  *) echo "SEP_BENCH_STORE must be memory, file or in-node, was $STORE" >&2; exit 2 ;;
+esac
+EMBEDDED=true
+if [ "$STORE" != in-node ]; then
+  EMBEDDED=false
+  if (exec 3<>/dev/tcp/127.0.0.1/27017) 2>/dev/null; then
+    echo "something already listens on 127.0.0.1:27017; stop it first" >&2
+    exit 1
+  fi
+  java -jar "$JAR" embedded-mongo --config "$CONFIG" --port 27017 --data-file "$DATA_FILE" > "$DATA_DIR/store.log" 2>&1 &
+  STORE_PID=$!
+  for _ in $(seq 120); do
+    if (exec 3<>/dev/tcp/127.0.0.1/27017) 2>/dev/null; then break; fi
+    if ! kill -0 "$STORE_PID" 2>/dev/null; then echo "the store exited; see $DATA_DIR/store.log" >&2; exit 1; fi
+    sleep 0.5
+  done
+  echo "store started (pid $STORE_PID, ${DATA_FILE:-in memory}, log $DATA_DIR/store.log)"
+fi
 # SEP_NODE_JAVA_OPTS: extra JVM options for the node only (e.g. "-Xlog:gc:file=run/bench/gc.log"), split on spaces
 # shellcheck disable=SC2086
-SEP_MONGO_EMBEDDED_DATA_FILE="$DATA_FILE" java ${SEP_NODE_JAVA_OPTS:-} -jar "$JAR" run --config "$CONFIG" > "$DATA_DIR/node.log" 2>&1 &
+SEP_MONGO_EMBEDDED_ENABLED="$EMBEDDED" SEP_MONGO_EMBEDDED_DATA_FILE="$DATA_FILE" \
+  java ${SEP_NODE_JAVA_OPTS:-} -jar "$JAR" run --config "$CONFIG" > "$DATA_DIR/node.log" 2>&1 &
 NODE_PID=$!
 echo "node started (pid $NODE_PID, log $DATA_DIR/node.log); waiting for $READY"
 for _ in $(seq 240); do

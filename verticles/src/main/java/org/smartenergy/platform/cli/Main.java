@@ -31,12 +31,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The executable jar's entry point: {@code run} (default) starts a node, {@code mint-admin-token} prints an operator
- * JWT signed with the configured secret, {@code standalone} runs everything in one process; the tools jar, when it is
+ * JWT signed with the configured secret, {@code standalone} runs everything in one process, {@code embedded-mongo} the
+ * MongoDB-compatible store alone; the tools jar, when it is
  * on the class path, adds {@code simulate}, {@code bench} and {@code bench-reference} ({@link Tools}).
  */
 @Command(name = "energy-platform", mixinStandardHelpOptions = true, version = "energy-platform 0.1.0",
         description = "Smart Energy Platform node.",
-        subcommands = {Main.Run.class, Main.MintAdminToken.class, StandaloneCommand.class})
+        subcommands = {Main.Run.class, Main.MintAdminToken.class, StandaloneCommand.class,
+                EmbeddedMongoCommand.class})
 public final class Main implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(Main.class);

@@ -19,7 +19,7 @@ class CommandHelpTest {
     void everySubcommandAcceptsHelpAndExitsZero() {
         // GIVEN the launcher's command tree
         Map<String, CommandLine> subcommands = Main.commandLine().getSubcommands();
-        assertThat(subcommands).containsKeys("run", "mint-admin-token", "standalone");
+        assertThat(subcommands).containsKeys("run", "mint-admin-token", "standalone", "embedded-mongo");
         for (String name : subcommands.keySet()) {
             // WHEN a subcommand is asked for help
             StringWriter out = new StringWriter();
