@@ -36,24 +36,22 @@ mkdir -p "$DATA_DIR"
 
 NODE_PID=
 STORE_PID=
+# stop_process NAME PID: SIGTERM, SIGKILL after 30 s
+stop_process() {
+  if [ -n "$2" ] && kill -0 "$2" 2>/dev/null; then
+    echo "stopping the $1 (pid $2)"
+    kill -TERM "$2"
+    for _ in $(seq 60); do kill -0 "$2" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$2" 2>/dev/null && kill -KILL "$2"
+    wait "$2" 2>/dev/null || true
+  fi
+}
 stop_node() {
   if [ -n "$STORE_PID" ] && [ -r "/proc/$STORE_PID/status" ]; then
     echo "store process (pid $STORE_PID) peak RSS: $(awk '/VmHWM/ {printf "%d MiB", $2 / 1024}' "/proc/$STORE_PID/status")"
   fi
-  if [ -n "$NODE_PID" ] && kill -0 "$NODE_PID" 2>/dev/null; then
-    echo "stopping the node (pid $NODE_PID)"
-    kill -TERM "$NODE_PID"
-    for _ in $(seq 60); do kill -0 "$NODE_PID" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$NODE_PID" 2>/dev/null && kill -KILL "$NODE_PID"
-    wait "$NODE_PID" 2>/dev/null || true
-  fi
-  if [ -n "$STORE_PID" ] && kill -0 "$STORE_PID" 2>/dev/null; then
-    echo "stopping the store (pid $STORE_PID)"
-    kill -TERM "$STORE_PID"
-    for _ in $(seq 60); do kill -0 "$STORE_PID" 2>/dev/null || break; sleep 0.5; done
-    kill -0 "$STORE_PID" 2>/dev/null && kill -KILL "$STORE_PID"
-    wait "$STORE_PID" 2>/dev/null || true
-  fi
+  stop_process node "$NODE_PID"
+  stop_process store "$STORE_PID"
   rm -f "$DATA_DIR"/mongo.mv*
 }
 trap stop_node EXIT
