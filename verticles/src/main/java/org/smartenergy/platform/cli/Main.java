@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The executable jar's entry point: {@code run} (default) starts a node, {@code mint-admin-token} prints an operator
  * JWT signed with the configured secret, {@code standalone} runs everything in one process, {@code embedded-mongo} the
- * MongoDB-compatible store alone; the tools jar, when it is
- * on the class path, adds {@code simulate}, {@code bench} and {@code bench-reference} ({@link Tools}).
+ * MongoDB-compatible store alone; the tools jar, when it is on the class path, adds {@code simulate}, {@code bench}
+ * and {@code bench-reference} ({@link Tools}).
  */
 @Command(name = "energy-platform", mixinStandardHelpOptions = true, version = "energy-platform 0.1.0",
         description = "Smart Energy Platform node.",

@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A program (not a test) that times {@link UsageAnalytics#summarize} and {@link SilentDevices}'s count on an
  * in-process mongo-java-server {@code MemoryBackend} (the store {@code deploy/bench.sh} uses) holding hour documents
- * shaped like a benchmark run's: {@code devices} (first argument, default 1,000) devices with a reading a minute for 24 hours of the summarized
- * day, plus 8 devices back-filled over the 13 days before it. A refresh's time is how long a mongo-java-server worker
- * thread is busy with it (and, on a 2-core machine, what storage loses meanwhile).
+ * shaped like a benchmark run's: {@code devices} (first argument, default 1,000) devices with a reading a minute for
+ * 24 hours of the summarized day, plus 8 devices back-filled over the 13 days before it. A refresh's time is how
+ * long a mongo-java-server worker thread is busy with it (and, on a 2-core machine, what storage loses meanwhile).
  *
  * <p>Run: {@code java -cp <test classpath> org.smartenergy.platform.analytics.AnalyticsMicroBench [devices] [rounds]}.
  */

@@ -49,9 +49,9 @@ class EmbeddedMongoCommandTest {
     }
 
     private static MongoClient client(Vertx vertx, int port) {
-        return MongoClient.createShared(vertx, new JsonObject()
+        return MongoClient.create(vertx, new JsonObject()
                 .put("connection_string", "mongodb://127.0.0.1:" + port + "/?w=majority&journal=true")
-                .put("db_name", "embedded-mongo-command-test"), "embedded-mongo-" + port + "-" + System.nanoTime());
+                .put("db_name", "embedded-mongo-command-test"));
     }
 
     private static int freePort() throws IOException {
