@@ -78,6 +78,7 @@ if [ "$STORE" != in-node ]; then
     if ! kill -0 "$STORE_PID" 2>/dev/null; then echo "the store exited; see $DATA_DIR/store.log" >&2; exit 1; fi
     sleep 0.5
   done
+  (exec 3<>/dev/tcp/127.0.0.1/27017) 2>/dev/null || { echo "the store did not listen within 1 min; see $DATA_DIR/store.log" >&2; exit 1; }
   echo "store started (pid $STORE_PID, ${DATA_FILE:-in memory}, log $DATA_DIR/store.log)"
 fi
 # SEP_NODE_JAVA_OPTS: extra JVM options for the node only (e.g. "-Xlog:gc:file=run/bench/gc.log"), split on spaces
