@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * mongo-java-server's H2 backend with every command's changes in the file before the command's reply is sent.
@@ -49,6 +50,15 @@ final class CommittingH2Backend extends H2Backend {
     private static final int COMPACT_BYTES_PER_ROUND = 2 * 1024 * 1024;
 
     private final MVStore store;
+    /**
+     * Held by a command from its first change to its commit, and by compaction. {@link MVStore#commit()} writes every
+     * unsaved change of the store, whichever thread made it, and mongo-java-server changes a collection's maps one
+     * after another (an update takes the document's key out of the {@code _id} index and puts it back). Without the
+     * lock, one worker thread's commit could write another's command half done, and a kill right after left a
+     * document whose {@code _id} its index no longer knew: seen once in {@code StandaloneCrashProcessIT}, where every
+     * later upsert of that hour failed with "Document with key ... already existed". So commands run one at a time.
+     */
+    private final ReentrantLock commandLock = new ReentrantLock();
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "embedded-mongo-compaction");
         t.setDaemon(true);
@@ -69,21 +79,29 @@ final class CommittingH2Backend extends H2Backend {
 
     @Override
     public Document handleCommand(Channel channel, String databaseName, String command, Document query) {
+        commandLock.lock();
         try {
             return super.handleCommand(channel, databaseName, command, query);
         } finally {
-            // also after a failed command: an unordered bulk write that failed on one document applied the others
-            store.commit();
+            try {
+                // also after a failed command: an unordered bulk write that failed on one document applied the others
+                store.commit();
+            } finally {
+                commandLock.unlock();
+            }
         }
     }
 
     private void compact() {
+        commandLock.lock();
         try {
             if (store.compact(TARGET_FILL_RATE, COMPACT_BYTES_PER_ROUND)) {
                 store.commit();
             }
         } catch (RuntimeException e) {
             LOG.warn("embedded store compaction failed; the file may grow: {}", e.toString());
+        } finally {
+            commandLock.unlock();
         }
     }
 
