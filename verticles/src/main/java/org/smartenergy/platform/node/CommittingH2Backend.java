@@ -53,10 +53,11 @@ final class CommittingH2Backend extends H2Backend {
     /**
      * Held by a command from its first change to its commit, and by compaction. {@link MVStore#commit()} writes every
      * unsaved change of the store, whichever thread made it, and mongo-java-server changes a collection's maps one
-     * after another (an update takes the document's key out of the {@code _id} index and puts it back). Without the
-     * lock, one worker thread's commit could write another's command half done, and a kill right after left a
-     * document whose {@code _id} its index no longer knew: seen once in {@code StandaloneCrashProcessIT}, where every
-     * later upsert of that hour failed with "Document with key ... already existed". So commands run one at a time.
+     * after another (an insert, also an upsert's, writes the document first and its {@code _id} index entry after).
+     * Without the lock, one worker thread's commit could write another's command half done, and a kill right after
+     * left a document whose {@code _id} its index did not know: seen once in {@code StandaloneCrashProcessIT}, where
+     * every later upsert of that hour failed with "Document with key ... already existed". So commands run one at a
+     * time.
      */
     private final ReentrantLock commandLock = new ReentrantLock();
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
