@@ -133,14 +133,14 @@ class BillMetricsTest {
 
     @Test
     void aClosingRunThatCannotListTheDevicesCountsAsAFailure() {
-        // GIVEN a node whose MongoDB cannot be reached (nothing listens on port 1). Not a closed client: the close of
-        // vertx-mongo-client takes effect asynchronously, so a find right after it may still succeed (seen in CI)
+        // GIVEN a node whose MongoDB cannot be reached (nothing listens on port 1). Not a just-closed client: a find
+        // right after its close once succeeded in CI
         MongoClient unreachable = MongoClient.create(vertx, new JsonObject()
                 .put("connection_string", "mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500&connectTimeoutMS=500")
                 .put("db_name", "bill-metrics-test"));
         try {
-            BillService node = new BillService(new TariffRepository(unreachable), new BillRepository(unreachable),
-                    store, null, clock, Duration.ofHours(48), RatingExecutor.CALLER, new BillMetrics(registry));
+            BillService node = service(new TariffRepository(unreachable), unreachable, store,
+                    new BillMetrics(registry));
 
             // WHEN it tries to close
             Future<Integer> run = node.closeAllDue();
@@ -157,7 +157,11 @@ class BillMetricsTest {
     // -----------------------------------------------------------------------------------------------------------
 
     private BillService service(PeriodReadings readings, BillEvents events) {
-        return new BillService(tariffs, new BillRepository(mongo), readings, null, clock, Duration.ofHours(48),
+        return service(tariffs, mongo, readings, events);
+    }
+
+    private BillService service(TariffRepository tariffs, MongoClient db, PeriodReadings readings, BillEvents events) {
+        return new BillService(tariffs, new BillRepository(db), readings, null, clock, Duration.ofHours(48),
                 RatingExecutor.CALLER, events);
     }
 
